@@ -1,0 +1,1 @@
+//! Expansion into Kubernetes objects (being built).

@@ -1,0 +1,37 @@
+//! kds-webhook: defaulting, validation, expansion and policy gates for the
+//! `KubernetesDaemonSet` resource (`kubernetes.project-planton.org/v1`), served to the
+//! Kubernetes API server as admission webhooks and offline as a CLI.
+//!
+//! Layers, each depending only on the ones above it:
+//!
+//! ```text
+//! api, naming                 the resource's types and the names/labels it expands to
+//! manifest                    text → JSON documents → typed objects (envelope checks)
+//! defaulting, validation,     pure functions on the typed object; no I/O
+//! expansion, policy
+//! crd, yaml, install          generated artifacts: the CRD, YAML output, install manifests
+//! admission                   AdmissionReview in → AdmissionReview out (no sockets)
+//! certs, server, metrics,     TLS, HTTP, admin port, telemetry
+//! telemetry, config
+//! cli                         one module per subcommand of the `kds-webhook` binary
+//! ```
+
+pub mod admission;
+pub mod api;
+pub mod certs;
+pub mod cli;
+pub mod config;
+pub mod crd;
+pub mod defaulting;
+pub mod expansion;
+pub mod install;
+pub mod manifest;
+pub mod metrics;
+pub mod naming;
+pub mod policy;
+pub mod server;
+pub mod telemetry;
+pub mod validation;
+pub mod yaml;
+
+pub use api::{KubernetesDaemonSet, KubernetesDaemonSetSpec};
