@@ -17,7 +17,7 @@ use serde_with::skip_serializing_none;
 mod quantity;
 mod shorthand;
 
-pub use quantity::Quantity;
+pub use quantity::{ParsedQuantity, Quantity, QuantityError, QuantityFormat};
 pub use shorthand::HostPathSource;
 
 /// The API group of the resource.

@@ -21,6 +21,196 @@ impl Quantity {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Parses the text with apimachinery's grammar (`resource.ParseQuantity`).
+    pub fn parse(&self) -> Result<ParsedQuantity, QuantityError> {
+        ParsedQuantity::parse(&self.0)
+    }
+}
+
+/// Why a quantity does not parse; the texts are apimachinery's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QuantityError {
+    /// Not of the form number + suffix.
+    #[error(
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    )]
+    Format,
+    /// The number part is malformed (for example two dots).
+    #[error("unable to parse numeric part of quantity")]
+    Numeric,
+    /// The suffix is not one apimachinery knows.
+    #[error("unable to parse quantity's suffix")]
+    Suffix,
+    /// Too large to represent exactly (beyond what any resource can mean).
+    #[error("quantity is too large")]
+    TooLarge,
+}
+
+/// The suffix family a quantity was written in; it decides how Kubernetes prints it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuantityFormat {
+    /// `m`, `k`, `M`, ... or no suffix.
+    DecimalSi,
+    /// `Ki`, `Mi`, `Gi`, ...
+    BinarySi,
+    /// `e3`, `E-2`.
+    DecimalExponent,
+}
+
+/// A parsed quantity: its exact value in nano-units, rounded away from zero as apimachinery
+/// rounds anything finer than 1n.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedQuantity {
+    /// The value times 10^9.
+    pub nanos: i128,
+    /// The suffix family.
+    pub format: QuantityFormat,
+}
+
+impl PartialOrd for ParsedQuantity {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ParsedQuantity {
+    /// Numeric order, whatever the format (`1Gi` equals `1073741824`).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.nanos.cmp(&other.nanos)
+    }
+}
+
+impl ParsedQuantity {
+    /// Parses a quantity string (no surrounding whitespace allowed).
+    pub fn parse(s: &str) -> Result<Self, QuantityError> {
+        let (sign, rest) = match s.as_bytes().first() {
+            Some(b'-') => (-1, &s[1..]),
+            Some(b'+') => (1, &s[1..]),
+            _ => (1, s),
+        };
+        let num_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        let (number, suffix) = rest.split_at(num_len);
+        if number.is_empty() || !suffix_shape_ok(suffix) {
+            return Err(QuantityError::Format);
+        }
+        let (int_part, frac_part) = match number.split_once('.') {
+            Some((_, f)) if f.contains('.') => return Err(QuantityError::Numeric),
+            Some((i, f)) => (i, f),
+            None => (number, ""),
+        };
+        let digits = format!("{int_part}{frac_part}");
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 30 {
+            return Err(QuantityError::TooLarge);
+        }
+        let mantissa: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| QuantityError::Numeric)?
+        };
+        let frac = i32::try_from(frac_part.len()).map_err(|_| QuantityError::TooLarge)?;
+        let (format, nanos) = match suffix {
+            "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
+                let power = match suffix {
+                    "Ki" => 10,
+                    "Mi" => 20,
+                    "Gi" => 30,
+                    "Ti" => 40,
+                    "Pi" => 50,
+                    _ => 60,
+                };
+                let scaled = mantissa
+                    .checked_mul(1i128 << power)
+                    .and_then(|v| v.checked_mul(1_000_000_000))
+                    .ok_or(QuantityError::TooLarge)?;
+                (QuantityFormat::BinarySi, div_ceil_pow10(scaled, frac)?)
+            }
+            _ => {
+                let (format, exp) = decimal_exponent(suffix)?;
+                (format, scale_pow10(mantissa, exp + 9 - frac)?)
+            }
+        };
+        Ok(Self {
+            nanos: sign * nanos,
+            format,
+        })
+    }
+
+    /// True for values below zero.
+    pub fn is_negative(&self) -> bool {
+        self.nanos < 0
+    }
+
+    /// True when the value is a whole number of units.
+    pub fn is_integer(&self) -> bool {
+        self.nanos % 1_000_000_000 == 0
+    }
+}
+
+/// The suffix may only use the characters apimachinery's format regex allows.
+fn suffix_shape_ok(suffix: &str) -> bool {
+    let letters = suffix
+        .bytes()
+        .take_while(|b| b"eEinumkKMGTP".contains(b))
+        .count();
+    let tail = &suffix[letters..];
+    let tail = tail.strip_prefix(['-', '+']).unwrap_or(tail);
+    tail.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The power of ten a decimal suffix stands for.
+fn decimal_exponent(suffix: &str) -> Result<(QuantityFormat, i32), QuantityError> {
+    let si = match suffix {
+        "" => Some(0),
+        "n" => Some(-9),
+        "u" => Some(-6),
+        "m" => Some(-3),
+        "k" => Some(3),
+        "M" => Some(6),
+        "G" => Some(9),
+        "T" => Some(12),
+        "P" => Some(15),
+        "E" => Some(18),
+        _ => None,
+    };
+    if let Some(e) = si {
+        return Ok((QuantityFormat::DecimalSi, e));
+    }
+    let exp = suffix
+        .strip_prefix(['e', 'E'])
+        .ok_or(QuantityError::Suffix)?;
+    let exp: i32 = exp.parse().map_err(|_| QuantityError::Suffix)?;
+    if !(-100..=100).contains(&exp) {
+        return Err(QuantityError::TooLarge);
+    }
+    Ok((QuantityFormat::DecimalExponent, exp))
+}
+
+/// `v * 10^exp`, rounding a fractional result away from zero.
+fn scale_pow10(v: i128, exp: i32) -> Result<i128, QuantityError> {
+    if exp >= 0 {
+        let m = 10i128
+            .checked_pow(exp.unsigned_abs())
+            .ok_or(QuantityError::TooLarge)?;
+        v.checked_mul(m).ok_or(QuantityError::TooLarge)
+    } else {
+        div_ceil_pow10(v, -exp)
+    }
+}
+
+fn div_ceil_pow10(v: i128, exp: i32) -> Result<i128, QuantityError> {
+    if v == 0 {
+        return Ok(0);
+    }
+    match 10i128.checked_pow(exp.unsigned_abs()) {
+        Some(d) => Ok((v + d - 1) / d),
+        // Dividing by more than 10^38 leaves less than one nano: the smallest step up.
+        None => Ok(1),
+    }
 }
 
 impl fmt::Display for Quantity {
@@ -87,6 +277,57 @@ impl JsonSchema for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nanos(s: &str) -> i128 {
+        ParsedQuantity::parse(s).expect(s).nanos
+    }
+
+    #[test]
+    fn parses_apimachinery_examples() {
+        assert_eq!(nanos("500m"), 500_000_000);
+        assert_eq!(nanos("1"), 1_000_000_000);
+        assert_eq!(nanos("1Gi"), 1_073_741_824 * 1_000_000_000);
+        assert_eq!(nanos("1.5Gi"), 1536 * 1_048_576 * 1_000_000_000);
+        assert_eq!(nanos(".5"), 500_000_000);
+        assert_eq!(nanos("1."), 1_000_000_000);
+        assert_eq!(nanos("."), 0);
+        assert_eq!(nanos("1e3"), 1000 * 1_000_000_000);
+        assert_eq!(nanos("1E-3"), 1_000_000);
+        assert_eq!(nanos("-1"), -1_000_000_000);
+        assert_eq!(nanos("100.035k"), 100_035 * 1_000_000_000);
+        assert_eq!(nanos("0.0000000001"), 1, "rounded up to 1n");
+        assert_eq!(nanos("3.001n"), 4);
+        assert_eq!(
+            ParsedQuantity::parse("1E").map(|q| q.format),
+            Ok(QuantityFormat::DecimalSi)
+        );
+    }
+
+    #[test]
+    fn compares_across_formats() {
+        assert_eq!(nanos("1Gi"), nanos("1073741824"));
+        assert_eq!(nanos("1000m"), nanos("1"));
+        assert!(ParsedQuantity::parse("50m").expect("q") < ParsedQuantity::parse("1").expect("q"));
+    }
+
+    #[test]
+    fn rejects_apimachinery_bad_inputs() {
+        for bad in [
+            "1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-", " 1",
+            "1 ", "", "1KB", "1K", "ki",
+        ] {
+            assert!(
+                ParsedQuantity::parse(bad).is_err(),
+                "{bad:?} should not parse"
+            );
+        }
+        assert_eq!(ParsedQuantity::parse("1.1.1"), Err(QuantityError::Numeric));
+        assert_eq!(ParsedQuantity::parse("abc"), Err(QuantityError::Format));
+        assert_eq!(
+            ParsedQuantity::parse("9999999999999999999999999999999Ei"),
+            Err(QuantityError::TooLarge)
+        );
+    }
 
     #[test]
     fn reads_strings_and_numbers() {
