@@ -35,7 +35,8 @@ fn round_up_to_milli(p: ParsedQuantity) -> ParsedQuantity {
     let nanos = if rem == 0 {
         p.nanos
     } else {
-        p.nanos - rem + rem.signum() * MILLI_IN_NANOS
+        // Saturating: only a value within a milli of i128's range could overflow.
+        (p.nanos - rem).saturating_add(rem.signum() * MILLI_IN_NANOS)
     };
     ParsedQuantity { nanos, ..p }
 }
@@ -47,7 +48,8 @@ pub(super) fn canonical(p: ParsedQuantity) -> String {
     }
     let sign = if p.nanos < 0 { "-" } else { "" };
     let abs = p.nanos.unsigned_abs();
-    let binary = p.format == QuantityFormat::BinarySi && abs >= 1024 * NANOS && abs.is_multiple_of(NANOS);
+    let binary =
+        p.format == QuantityFormat::BinarySi && abs >= 1024 * NANOS && abs.is_multiple_of(NANOS);
     if binary {
         let mut n = abs / NANOS;
         let mut power = 0;
