@@ -12,6 +12,7 @@ pub mod crd;
 pub mod default;
 pub mod input;
 pub mod manifests;
+pub mod pipeline;
 pub mod render;
 pub mod serve;
 pub mod validate;

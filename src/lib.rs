@@ -9,6 +9,7 @@
 //! manifest                    text → JSON documents → typed objects (envelope checks)
 //! defaulting, validation,     pure functions on the typed object; no I/O
 //! expansion, policy
+//! engine                      default → validate → policy → expand, for the CLI and admission
 //! crd, yaml, install          generated artifacts: the CRD, YAML output, install manifests
 //! admission                   AdmissionReview in → AdmissionReview out (no sockets)
 //! certs, server, metrics,     TLS, HTTP, admin port, telemetry
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod crd;
 pub mod defaulting;
+pub mod engine;
 pub mod expansion;
 pub mod install;
 pub mod manifest;
