@@ -120,6 +120,14 @@ fn name<'a>(
     let msgs = names::port_name(n);
     if !msgs.is_empty() {
         invalid_each(errs, msgs, || at.field("name"), n);
+    } else if required && n.len() < 2 {
+        // The original's CEL rule `^[a-z0-9][a-z0-9-]*[a-z0-9]$` is stricter than IANA only
+        // here; we stay at least as strict as the original.
+        errs.push(FieldError::invalid(
+            at.field("name"),
+            n,
+            "must be at least 2 characters (rule spec.container.app.ports.name)",
+        ));
     } else if seen.contains(&n) {
         errs.push(FieldError::duplicate(at.field("name"), n));
     } else {

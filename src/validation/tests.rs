@@ -124,7 +124,10 @@ fn accepts_defaulted_seed() {
 #[test]
 fn accepts_valid_variations() {
     let cases: &[(&str, Mutation)] = &[
-        ("one-letter port name", |k| port(k, 0).name = s("a")),
+        ("two-letter port name", |k| port(k, 0).name = s("ab")),
+        ("one-letter sidecar port name", |k| {
+            sidecar(k).ports.as_mut().expect("p")[0].name = s("a");
+        }),
         ("15-char port name", |k| {
             port(k, 0).name = s("abcdefghijklmno")
         }),
@@ -278,5 +281,10 @@ fn check(cases: &[Case]) {
 }
 
 mod containers;
+mod env;
 mod placement;
+mod probes;
+mod sidecars;
 mod spec;
+mod volumes;
+mod warnings;
