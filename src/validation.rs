@@ -3,10 +3,10 @@
 //! leaves open, each reported on the field the user wrote, all at once.
 //!
 //! One module per part of the spec; [`names`] holds apimachinery's name rules and [`image`]
-//! the registry's reference grammar. Paths are rendered only when an error is found ([`at`]),
+//! the registry's reference grammar. Paths are rendered only when an error is found (module `at`),
 //! so a valid object costs no allocation per list item.
 
-pub mod at;
+mod at;
 pub mod field;
 pub mod image;
 pub mod names;
