@@ -1,4 +1,5 @@
-//! Golden files: the full `render` output and the `default --patch` output of every example.
+//! Golden files: the full `render` output, the `default --patch` output and the warnings of
+//! every example.
 //!
 //! The goldens are the contract for what each example deploys; review them by eye when they
 //! change. Regenerate them with:
@@ -35,21 +36,18 @@ fn stem(p: &Path) -> String {
         .to_owned()
 }
 
-/// What `render` and `default --patch` print for one example, as JSON.
-fn expand_example(path: &Path) -> (Value, Value) {
+/// What `render` and `default --patch` print for one example, as JSON, and the warnings
+/// `validate` prints for it (one string each).
+fn expand_example(path: &Path) -> (Value, Value, Value) {
     let text = std::fs::read_to_string(path).expect("read example");
     let mut objects = Vec::new();
     let mut patches = Vec::new();
+    let mut warnings = Vec::new();
     for doc in manifest::load(&text).expect("parses") {
         let kds = doc.decoded.expect("decodes");
         let checked = engine::check(kds, None);
         assert!(checked.is_valid(), "{}: {}", path.display(), checked.errors);
-        assert!(
-            checked.warnings.is_empty(),
-            "{}: {:?}",
-            path.display(),
-            checked.warnings
-        );
+        warnings.extend(checked.warnings.iter().map(|w| Value::from(w.to_string())));
         objects.extend(engine::render(&checked).expect("expands").objects());
         let defaulted = manifest::to_value(&checked.defaulted);
         patches.push(serde_json::to_value(json_patch::diff(&doc.raw, &defaulted)).expect("json"));
@@ -59,7 +57,7 @@ fn expand_example(path: &Path) -> (Value, Value) {
     } else {
         Value::Array(patches)
     };
-    (Value::Array(objects), patch)
+    (Value::Array(objects), patch, Value::Array(warnings))
 }
 
 fn check_or_update(path: &Path, actual: &Value, write: impl Fn(&Value) -> String) {
@@ -88,13 +86,18 @@ fn every_example_matches_its_golden_render_and_patch() {
     assert!(examples.len() >= 5, "{examples:?}");
     for example in examples {
         let name = stem(&example);
-        let (objects, patch) = expand_example(&example);
+        let (objects, patch, warnings) = expand_example(&example);
         check_or_update(&golden.join(format!("{name}.yaml")), &objects, |v| {
             yaml::to_yaml_stream(v.as_array().expect("objects")).expect("yaml")
         });
         check_or_update(&golden.join(format!("{name}.patch.json")), &patch, |v| {
             serde_json::to_string_pretty(v).expect("json") + "\n"
         });
+        check_or_update(
+            &golden.join(format!("{name}.warnings.json")),
+            &warnings,
+            |v| serde_json::to_string_pretty(v).expect("json") + "\n",
+        );
     }
 }
 
@@ -112,6 +115,7 @@ fn every_golden_belongs_to_an_example() {
         }
         let name = file
             .strip_suffix(".patch.json")
+            .or_else(|| file.strip_suffix(".warnings.json"))
             .or_else(|| file.strip_suffix(".yaml"))
             .unwrap_or(&file);
         assert!(names.iter().any(|n| n == name), "stale golden {file}");
@@ -130,7 +134,7 @@ fn the_fluentd_example_is_the_seed_as_written() {
 #[test]
 fn every_rendered_daemonset_selects_its_own_pods() {
     for example in examples() {
-        let (objects, _) = expand_example(&example);
+        let (objects, _, _) = expand_example(&example);
         let ds = objects
             .as_array()
             .and_then(|o| o.last())
