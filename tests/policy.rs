@@ -5,5 +5,9 @@
 mod common;
 #[path = "policy/config.rs"]
 mod config;
+#[path = "policy/examples.rs"]
+mod examples;
 #[path = "policy/gates.rs"]
 mod gates;
+#[path = "policy/scope.rs"]
+mod scope;
