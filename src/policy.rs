@@ -156,7 +156,7 @@ impl Policy {
     }
 
     /// Which part of the policy governs `namespace`: for logs and `kds-webhook validate`
-    /// output ("exempt by namespaces[0]").
+    /// output (`exempt by namespaces[0]`).
     pub fn scope(&self, namespace: &str) -> ScopeMatch {
         self.compiled.scope(namespace)
     }

@@ -7,8 +7,6 @@
 //! `sha256:<64 hex>` or `sha512:<128 hex>`: anything else is not a reference the kubelet can
 //! pull, so the images gate reports it instead of guessing.
 
-use std::borrow::Cow;
-
 /// Docker Hub's canonical registry name.
 pub(crate) const DOCKER_HUB: &str = "docker.io";
 
@@ -17,8 +15,10 @@ pub(crate) const DOCKER_HUB: &str = "docker.io";
 pub(crate) struct ImageRef<'a> {
     /// The registry host (with port), `docker.io` when none was written.
     pub registry: &'a str,
-    /// The path below the registry, `library/` added for official Docker Hub images.
-    pub path: Cow<'a, str>,
+    /// The path below the registry, as written (`nginx`, `acme/agent`).
+    pub path: &'a str,
+    /// True for a one-component Docker Hub name, whose repository is `library/<name>`.
+    pub official: bool,
     /// The tag, when one was written.
     pub tag: Option<&'a str>,
     /// The digest (`sha256:...`), when one was written.
@@ -74,22 +74,20 @@ impl<'a> ImageRef<'a> {
         if tag.is_some_and(|t| !valid_tag(t)) || digest.is_some_and(|d| !valid_digest(d)) {
             return Err(InvalidReference);
         }
-        let path = if registry == DOCKER_HUB && !path.contains('/') {
-            Cow::Owned(format!("library/{path}"))
-        } else {
-            Cow::Borrowed(path)
-        };
         Ok(Self {
             registry,
             path,
+            official: registry == DOCKER_HUB && !path.contains('/'),
             tag,
             digest,
         })
     }
 
-    /// `registry/path`, the string repository patterns are matched against.
+    /// `registry/path` (`docker.io/library/nginx`), the string repository patterns are
+    /// matched against; built only when there are such patterns.
     pub(crate) fn repository(&self) -> String {
-        format!("{}/{}", self.registry, self.path)
+        let library = if self.official { "library/" } else { "" };
+        format!("{}/{library}{}", self.registry, self.path)
     }
 }
 
