@@ -200,20 +200,18 @@ fn merge_opt<T: Clone>(base: &Option<T>, over: &Option<T>, merge: fn(&T, &T) -> 
     }
 }
 
-/// Checks that a gate section states its mode when nothing else does.
-fn require_mode(
-    errs: &mut Errors,
-    at: &str,
-    key: &str,
-    mode: Option<Mode>,
-    inherited: Option<Mode>,
-) {
-    if mode.is_none() && inherited.is_none() {
-        errs.at(
-            &format!("{at}.{key}.mode"),
-            "required (enforce, warn or off) unless defaults set this gate's mode",
-        );
+/// Checks that a gate section states its mode when nothing else does: a section without a
+/// mode would silently do nothing.
+fn require_mode(errs: &mut Errors, at: &str, key: &str, mode: Option<Mode>, base: Option<Mode>) {
+    if mode.is_some() || base.is_some() {
+        return;
     }
+    let why = if at == "defaults" {
+        "required: enforce, warn or off".to_owned()
+    } else {
+        format!("required: enforce, warn or off (defaults.{key} sets no mode to inherit)")
+    };
+    errs.at(&format!("{at}.{key}.mode"), why);
 }
 
 macro_rules! for_each_gate {

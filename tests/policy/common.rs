@@ -1,7 +1,10 @@
 //! Builders shared by the policy tests.
 
 use kds_webhook::api::{KubernetesDaemonSet, KubernetesDaemonSetSpec};
-use kds_webhook::policy::{Policy, PolicyError, PolicyReport};
+use kds_webhook::policy::{Decision, Mode, Policy, PolicyError, PolicyReport};
+
+/// The namespace gate tests run in.
+pub const NS: &str = "team-a";
 
 /// The header every policy file needs.
 pub const HEADER: &str =
@@ -52,4 +55,67 @@ pub fn denial_paths(r: &PolicyReport) -> Vec<String> {
 /// The warning paths, in order.
 pub fn warning_paths(r: &PolicyReport) -> Vec<String> {
     r.warnings.iter().map(|w| w.path.to_string()).collect()
+}
+
+/// Runs the gate section (with `MODE` as a placeholder) in each mode on `violating`, expecting
+/// exactly `paths`, then in `enforce` on `compliant`, expecting nothing.
+pub fn assert_gate(gate: &str, section: &str, violating: &str, paths: &[&str], compliant: &str) {
+    let body = |mode: &str| format!("defaults:\n  {}\n", section.replace("MODE", mode));
+
+    let r = eval(&body("enforce"), NS, violating);
+    assert_eq!(denial_paths(&r), paths, "enforce: {:#?}", r.denials);
+    assert!(r.warnings.is_empty());
+    let prefix = format!("policy gate {gate} (enforce, namespace \"{NS}\"): ");
+    for d in &r.denials {
+        assert!(d.detail.starts_with(&prefix), "{}", d.detail);
+        assert_eq!(d.kind.reason(), "FieldValueForbidden");
+    }
+    let decided = |mode, violated| {
+        vec![Decision {
+            gate: leak(gate),
+            mode,
+            violated,
+        }]
+    };
+    assert_eq!(r.decisions, decided(Mode::Enforce, true));
+
+    let r = eval(&body("warn"), NS, violating);
+    assert!(r.denials.is_empty() && r.allowed());
+    assert_eq!(warning_paths(&r), paths, "warn: {:#?}", r.warnings);
+    for w in &r.warnings {
+        assert_eq!(w.gate, gate);
+        assert!(
+            w.message.starts_with(&format!("policy {gate}: ")),
+            "{}",
+            w.message
+        );
+        let shown = format!("{}: {}", w.path, w.message);
+        assert!(shown.len() <= 120, "{} chars: {shown}", shown.len());
+    }
+    assert_eq!(r.decisions, decided(Mode::Warn, true));
+
+    let r = eval(&body("off"), NS, violating);
+    assert!(r.denials.is_empty() && r.warnings.is_empty() && r.decisions.is_empty());
+
+    let r = eval(&body("enforce"), NS, compliant);
+    assert!(r.denials.is_empty(), "compliant: {:#?}", r.denials);
+    assert_eq!(r.decisions, decided(Mode::Enforce, false));
+}
+
+/// Gate names are `&'static str`; tests compare against literals.
+fn leak(gate: &str) -> &'static str {
+    kds_webhook::policy::GATES
+        .iter()
+        .find(|g| **g == gate)
+        .copied()
+        .unwrap_or("unknown gate")
+}
+
+pub fn detail(body: &str, spec: &str, i: usize) -> String {
+    let r = eval(body, NS, spec);
+    r.denials
+        .as_slice()
+        .get(i)
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
