@@ -139,7 +139,8 @@ fn run<G: Check>(gate: &G, ctx: &Ctx<'_>, report: &mut PolicyReport) {
     });
 }
 
-/// Every gate's name, in evaluation order.
+/// Every gate's name, in evaluation order: the values of the `gate` metrics label, so the
+/// server can pre-register every series, and the keys of a policy file's gate sections.
 pub const GATES: [&str; 8] = [
     <images::Gate as Check>::NAME,
     <host_paths::Gate as Check>::NAME,
