@@ -1,13 +1,37 @@
-//! Operator-configured policy gates for shared clusters (being built).
+//! Operator-configured policy gates for shared clusters.
 //!
-//! Interface contract used by the server and the CLI:
-//! `Policy::load(path)` / `Policy::from_yaml(text)` validate the file;
-//! `policy.evaluate(&kds, object_namespace)` returns a [`PolicyReport`].
+//! A DaemonSet is the most dangerous workload a tenant can ask for: it runs on every node,
+//! often privileged, with host paths, host ports and cluster-wide RBAC. A policy file says
+//! what tenants may do, gate by gate, with per-namespace exemptions and overrides; the
+//! webhook enforces it with a message naming the field and the rule. The file format and every
+//! gate are documented in `docs/policy.md`.
+//!
+//! Interface used by the server and the CLI: [`Policy::load`] / [`Policy::from_yaml`] validate
+//! the file and compile it (globs, quantities, ranges) once; [`Policy::evaluate`] runs on every
+//! request against the defaulted object and returns a [`PolicyReport`]. A `Policy` is an
+//! `Arc` inside, so cloning it for a reload or a task is cheap.
+//!
+//! ```text
+//! config   YAML → PolicyFile (key paths in errors) → checked → compiled scopes
+//! scope    namespace → first matching entry → exempt | gates (defaults + overrides)
+//! gates    images, hostPaths, privilege, hostPorts, resources, placement, tenancy, secrets
+//! ```
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::api::KubernetesDaemonSet;
 use crate::validation::field::{FieldErrors, FieldPath};
+
+mod config;
+mod gates;
+mod image_ref;
+mod pattern;
+mod scope;
+
+pub use config::{API_VERSION, KIND};
+pub use gates::GATES;
+pub use scope::ScopeMatch;
 
 /// What a gate does when it finds a violation.
 #[derive(
@@ -52,9 +76,12 @@ pub enum PolicyError {
     Invalid(String),
 }
 
-/// A validated policy (being built: currently allows everything).
+/// A validated, compiled policy. The default policy has every gate `off`: it allows
+/// everything, which is what running without a policy file means.
 #[derive(Clone, Debug, Default)]
-pub struct Policy {}
+pub struct Policy {
+    compiled: Arc<scope::Compiled>,
+}
 
 /// One gate's verdict on one object, for metrics.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +116,13 @@ pub struct PolicyReport {
     pub decisions: Vec<Decision>,
 }
 
+impl PolicyReport {
+    /// True when no `enforce` gate was violated: the request may be admitted.
+    pub fn allowed(&self) -> bool {
+        self.denials.is_empty()
+    }
+}
+
 impl Policy {
     /// Reads and validates a policy file.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
@@ -99,13 +133,31 @@ impl Policy {
         Self::from_yaml(&text)
     }
 
-    /// Parses and validates a policy.
-    pub fn from_yaml(_text: &str) -> Result<Self, PolicyError> {
-        Ok(Self {})
+    /// Parses and validates a policy; the error lists every problem, each with its key path
+    /// (`defaults.hostPorts.allowed[0].max: must be >= min (9100)`).
+    pub fn from_yaml(text: &str) -> Result<Self, PolicyError> {
+        let file = config::decode(text).map_err(PolicyError::Invalid)?;
+        let compiled = config::compile(&file).map_err(|e| PolicyError::Invalid(e.join("; ")))?;
+        Ok(Self {
+            compiled: Arc::new(compiled),
+        })
     }
 
-    /// Runs every gate on a defaulted object living in `namespace` (its `metadata.namespace`).
-    pub fn evaluate(&self, _kds: &KubernetesDaemonSet, _namespace: &str) -> PolicyReport {
-        PolicyReport::default()
+    /// Runs every gate on a defaulted object living in `namespace` (its `metadata.namespace`;
+    /// offline commands pass that or `default`). Gates that are `off`, and every gate in an
+    /// exempt namespace, are skipped and produce no [`Decision`].
+    pub fn evaluate(&self, kds: &KubernetesDaemonSet, namespace: &str) -> PolicyReport {
+        let mut report = PolicyReport::default();
+        if let Some(gates) = self.compiled.gates_for(namespace) {
+            report.decisions.reserve_exact(GATES.len());
+            gates.run(&gates::Ctx { kds, namespace }, &mut report);
+        }
+        report
+    }
+
+    /// Which part of the policy governs `namespace`: for logs and `kds-webhook validate`
+    /// output (`exempt by namespaces[0]`).
+    pub fn scope(&self, namespace: &str) -> ScopeMatch {
+        self.compiled.scope(namespace)
     }
 }
