@@ -237,6 +237,59 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser as _;
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let cli =
+            crate::cli::Cli::try_parse_from(["kds-webhook", "serve"].iter().chain(args).copied())
+                .expect("parses");
+        match cli.command {
+            crate::cli::Command::Serve(a) => a,
+            _ => panic!("not serve"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let c = Config::try_from(serve_args(&[])).expect("valid");
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(c.admin_addr.to_string(), DEFAULT_ADMIN_ADDR);
+        assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
+        assert!(!c.http2);
+        assert!(matches!(c.tls, TlsSource::Generated { .. }));
+    }
+
+    #[test]
+    fn cert_and_key_come_together() {
+        let err = Config::try_from(serve_args(&["--tls-cert", "a.crt"])).expect_err("half");
+        assert!(matches!(err, ConfigError::HalfKeyPair));
+        let c = Config::try_from(serve_args(&[
+            "--tls-cert",
+            "a.crt",
+            "--tls-key",
+            "a.key",
+            "--http2",
+            "--dns-name",
+            "a,b",
+            "--shutdown-timeout",
+            "2s",
+        ]))
+        .expect("valid");
+        assert!(matches!(c.tls, TlsSource::Files { .. }));
+        assert!(c.http2);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn refuses_bad_addresses_and_zero_limits() {
+        assert!(Config::try_from(serve_args(&["--addr", "nowhere"])).is_err());
+        assert!(Config::try_from(serve_args(&["--max-connections", "0"])).is_err());
+        assert!(
+            crate::cli::Cli::try_parse_from(["kds-webhook", "serve", "--request-timeout", "0s"])
+                .is_err()
+        );
+    }
 
     #[test]
     fn parses_go_durations() {

@@ -417,6 +417,74 @@ async fn an_oversized_declared_body_is_refused_before_it_is_sent() {
 }
 
 #[tokio::test]
+async fn an_oversized_chunked_body_is_cut_off_at_the_limit() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let pki = common::Pki::new();
+    let mut config = pki.config();
+    config.max_body_bytes = 1024;
+    let running = common::start(config).await;
+    let mut tls = common::tls_connect(
+        running.addr(),
+        common::client_config(&pki.ca_pem(), H1, None),
+    )
+    .await
+    .unwrap();
+    let chunk = vec![b' '; 4096];
+    tls.write_all(
+        b"POST /mutate HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n1000\r\n",
+    )
+    .await
+    .unwrap();
+    tls.write_all(&chunk).await.unwrap();
+    tls.write_all(b"\r\n").await.unwrap();
+    tls.flush().await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    running.shutdown();
+    running.wait().await;
+}
+
+#[tokio::test]
+async fn the_policy_file_is_reloaded_and_a_bad_one_is_refused() {
+    let pki = common::Pki::new();
+    let path = pki.dir.path().join("policy.yaml");
+    common::write_atomic(&path, b"gates: {}\n");
+    let mut config = pki.config();
+    config.policy = Some(path.clone());
+    let running = common::start(config).await;
+    common::write_atomic(&path, b"gates: {}\n# edited\n");
+    assert!(
+        common::eventually(Duration::from_secs(5), || async {
+            running.metrics().policy_reloads.get() == 1
+        })
+        .await
+    );
+    common::write_atomic(&path, &[0xff, 0xfe, 0x00]);
+    assert!(
+        common::eventually(Duration::from_secs(5), || async {
+            running.metrics().policy_reload_failures.get() == 1
+        })
+        .await
+    );
+    // The last good policy stays in force: reviews still answer.
+    let mut c = h1_client(&running, &pki).await;
+    assert_eq!(
+        c.post("/validate", fixture("create-seed.json"))
+            .await
+            .unwrap()
+            .status,
+        StatusCode::OK
+    );
+    running.shutdown();
+    running.wait().await;
+}
+
+#[tokio::test]
 async fn readyz_livez_and_unknown_admin_paths() {
     let pki = common::Pki::new();
     let running = common::start(pki.config()).await;

@@ -221,6 +221,8 @@ async fn the_binary_drains_and_exits_on_sigterm() {
             "kds-webhook.kds-system.svc",
             "--log-format",
             "json",
+            "--log-level",
+            "kds_webhook=trace",
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log_path).unwrap())
@@ -249,6 +251,12 @@ async fn the_binary_drains_and_exits_on_sigterm() {
         StatusCode::OK
     );
 
+    // The camel fixture carries a literal secret; even at trace it must not reach the log.
+    for path in ["/mutate", "/validate"] {
+        let r = c.post(path, fixture("create-camel.json")).await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+    }
+
     let pid = child.0.id().to_string();
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -271,4 +279,12 @@ async fn the_binary_drains_and_exits_on_sigterm() {
     assert!(log.contains("\"signal\":\"SIGTERM\""), "{log}");
     assert!(log.contains("Admission reviewed"), "{log}");
     assert!(log.contains("ca_bundle"), "{log}");
+    assert!(
+        log.contains("Object under review"),
+        "trace lines were written:\n{log}"
+    );
+    assert!(
+        !log.contains("hunter2-do-not-log"),
+        "secret value logged:\n{log}"
+    );
 }

@@ -129,3 +129,19 @@ fn handle(
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_only_between_bind_and_drain() {
+        let r = Readiness::default();
+        assert!(!r.is_ready());
+        r.set_ready();
+        assert!(r.is_ready());
+        r.set_draining();
+        assert!(!r.is_ready());
+        assert_eq!(r.state(), "draining\n");
+    }
+}
