@@ -1,1 +1,445 @@
-//! admission (being built).
+//! AdmissionReview in, AdmissionReview out: the webhook's decisions, without sockets.
+//!
+//! Request flow of [`review`] (the HTTP layer in `server` only routes, limits and times):
+//!
+//! ```text
+//! body bytes ──serde_json (once)──▶ ReviewIn { request: { uid, kind, operation, object, ... } }
+//!   │ not an admission.k8s.io/v1 AdmissionReview → HTTP 400, plain text
+//!   ├─ DELETE / CONNECT, or another group/kind → allowed, untouched
+//!   ├─ /mutate   object ─manifest::decode─▶ apply_defaults ─▶ diff(raw spec, defaulted spec)
+//!   │              decode errors → denied, 422 Invalid + causes; no diff → no patch fields
+//!   └─ /validate object ─manifest::decode─▶ apply_defaults ─▶ validate (+ validate_update on
+//!                UPDATE) + policy.evaluate(namespace) → 422 Invalid + causes, or allowed;
+//!                engine and policy warn-mode findings → warnings, policy ones also
+//!                auditAnnotations; never a patch
+//! reply: HTTP 200, admission.k8s.io/v1 AdmissionReview, response.uid = request.uid
+//! ```
+//!
+//! Validation runs on the defaulted object because the mutating webhook has normally run
+//! already (defaulting a defaulted object changes nothing) and because a client that skips the
+//! mutating webhook must still be judged on what the defaults would make of its object.
+//!
+//! A deadline (from the API server's `?timeout=`) is checked between stages; when it has
+//! passed, the review stops with a 504 `Timeout` denial instead of answering after the API
+//! server has given up.
+
+pub mod patch;
+pub mod redact;
+pub mod status;
+pub mod wire;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::Value;
+use tracing::{debug, trace, warn};
+
+use crate::api::{GROUP, KIND, KubernetesDaemonSet};
+use crate::policy::{Decision, Policy};
+use crate::validation::field::FieldErrors;
+use crate::{defaulting, manifest, validation};
+use status::Status;
+use wire::{RequestIn, ResponseOut, ReviewIn};
+
+/// Which webhook a request was sent to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Webhook {
+    /// `POST /mutate`: defaulting, answered with a JSON patch.
+    Mutate,
+    /// `POST /validate`: validation and policy, answered with a verdict.
+    Validate,
+}
+
+impl Webhook {
+    /// `mutate` or `validate`, for logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mutate => "mutate",
+            Self::Validate => "validate",
+        }
+    }
+}
+
+/// What a review may use besides the request: the current policy and the deadline.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// Policy gates, evaluated on `/validate`.
+    pub policy: Option<&'a Policy>,
+    /// When the answer is no longer useful to the API server.
+    pub deadline: Option<Instant>,
+}
+
+impl Context<'_> {
+    fn expired(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// How a review ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Allowed without a patch.
+    Allowed,
+    /// Allowed with a defaulting patch.
+    Patched,
+    /// Denied (invalid object, policy, or a request the webhook cannot judge).
+    Denied,
+    /// Allowed untouched without looking: DELETE, CONNECT, or not our kind.
+    Skipped,
+    /// The deadline passed before the review finished; denied with 504.
+    TimedOut,
+}
+
+impl Verdict {
+    /// The verdict for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Patched => "patched",
+            Self::Denied => "denied",
+            Self::Skipped => "skipped",
+            Self::TimedOut => "timed_out",
+        }
+    }
+
+    /// The `outcome` metric label: `allowed`, `denied` or `error`.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::Allowed | Self::Patched | Self::Skipped => "allowed",
+            Self::Denied => "denied",
+            Self::TimedOut => "error",
+        }
+    }
+}
+
+/// What the server logs and counts about one review (never the object itself).
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// The request uid.
+    pub uid: String,
+    /// `group/version, Kind=...` of the object.
+    pub kind: String,
+    /// The object's namespace.
+    pub namespace: String,
+    /// The object's name.
+    pub name: String,
+    /// The operation, as a metric label.
+    pub operation: &'static str,
+    /// Whether this was a server-side dry run.
+    pub dry_run: bool,
+    /// How the review ended.
+    pub verdict: Verdict,
+    /// Number of patch operations sent.
+    pub patch_ops: usize,
+    /// Number of warnings sent.
+    pub warnings: usize,
+    /// Policy gate verdicts, for metrics.
+    pub decisions: Vec<Decision>,
+}
+
+/// The HTTP answer to one request body.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// 200 for every AdmissionReview answer; 400 when the body is not one; 500 when the
+    /// answer could not be encoded.
+    pub status: StatusCode,
+    /// `application/json` AdmissionReview for 200, plain text otherwise.
+    pub body: Bytes,
+    /// Present when the body was an AdmissionReview.
+    pub summary: Option<Summary>,
+}
+
+/// Transport and encoding failures; denials are replies, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not JSON of an AdmissionReview's shape.
+    #[error("failed to decode an AdmissionReview: {0}")]
+    Decode(#[source] serde_json::Error),
+    /// The body is an AdmissionReview of another version.
+    #[error("expected apiVersion admission.k8s.io/v1, kind AdmissionReview, got {0}, kind {1}")]
+    Envelope(String, String),
+    /// The reply could not be serialised.
+    #[error("failed to encode the reply")]
+    Encode(#[source] serde_json::Error),
+}
+
+impl Error {
+    fn into_reply(self) -> Reply {
+        let status = match self {
+            Self::Decode(_) | Self::Envelope(..) => StatusCode::BAD_REQUEST,
+            Self::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Reply {
+            status,
+            body: Bytes::from(format!("{self}\n")),
+            summary: None,
+        }
+    }
+}
+
+/// Reviews one request body for one webhook. Pure: no I/O besides log lines.
+pub fn review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Reply {
+    match try_review(body, webhook, ctx) {
+        Ok(reply) => reply,
+        Err(e) => e.into_reply(),
+    }
+}
+
+fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply, Error> {
+    let review: ReviewIn = serde_json::from_slice(body).map_err(Error::Decode)?;
+    if review.api_version != wire::API_VERSION || review.kind != wire::KIND {
+        return Err(Error::Envelope(review.api_version, review.kind));
+    }
+    let mut req = review.request;
+    let judgement = judge(&mut req, webhook, ctx);
+    let patch_ops = judgement.patch.as_ref().map_or(0, |p| p.0.len());
+    if let Some(p) = &judgement.patch {
+        debug!(uid = %req.uid, ops = patch_ops, "Defaulting patch");
+        trace!(uid = %req.uid, patch = %redact::patch(p), "Defaulting patch");
+    }
+    let response = ResponseOut {
+        uid: &req.uid,
+        allowed: judgement.allowed,
+        patch_type: judgement.patch.as_ref().map(|_| "JSONPatch"),
+        patch: judgement
+            .patch
+            .as_ref()
+            .map(patch::encode)
+            .transpose()
+            .map_err(Error::Encode)?,
+        status: judgement.status,
+        warnings: judgement.warnings,
+        audit_annotations: judgement.audit,
+    };
+    let warnings = response.warnings.len();
+    let body = serde_json::to_vec(&response.into_review()).map_err(Error::Encode)?;
+    let summary = Summary {
+        kind: format!(
+            "{}/{}, Kind={}",
+            req.kind.group, req.kind.version, req.kind.kind
+        ),
+        namespace: req.namespace.take().unwrap_or_default(),
+        name: req.name.take().unwrap_or_default(),
+        operation: operation_label(&req.operation),
+        dry_run: req.dry_run.unwrap_or(false),
+        verdict: judgement.verdict,
+        patch_ops,
+        warnings,
+        decisions: judgement.decisions,
+        uid: req.uid,
+    };
+    Ok(Reply {
+        status: StatusCode::OK,
+        body: Bytes::from(body),
+        summary: Some(summary),
+    })
+}
+
+/// The operation as a static metric label.
+fn operation_label(op: &str) -> &'static str {
+    match op {
+        "CREATE" => "CREATE",
+        "UPDATE" => "UPDATE",
+        "DELETE" => "DELETE",
+        "CONNECT" => "CONNECT",
+        _ => "unknown",
+    }
+}
+
+/// Everything a review decided, before it is written.
+#[derive(Debug)]
+struct Judgement {
+    allowed: bool,
+    verdict: Verdict,
+    patch: Option<json_patch::Patch>,
+    status: Option<Status>,
+    warnings: Vec<String>,
+    audit: BTreeMap<String, String>,
+    decisions: Vec<Decision>,
+}
+
+impl Judgement {
+    fn allow(verdict: Verdict) -> Self {
+        Self {
+            allowed: true,
+            verdict,
+            patch: None,
+            status: None,
+            warnings: Vec::new(),
+            audit: BTreeMap::new(),
+            decisions: Vec::new(),
+        }
+    }
+
+    fn deny(status: Status) -> Self {
+        let verdict = if status.code == 504 {
+            Verdict::TimedOut
+        } else {
+            Verdict::Denied
+        };
+        Self {
+            allowed: false,
+            status: Some(status),
+            ..Self::allow(verdict)
+        }
+    }
+}
+
+fn judge(req: &mut RequestIn, webhook: Webhook, ctx: &Context<'_>) -> Judgement {
+    let ours = req.kind.group == GROUP && req.kind.kind == KIND;
+    match req.operation.as_str() {
+        "DELETE" | "CONNECT" => return Judgement::allow(Verdict::Skipped),
+        "CREATE" | "UPDATE" if ours => {}
+        op => {
+            warn!(
+                uid = %req.uid,
+                group = %req.kind.group,
+                kind = %req.kind.kind,
+                operation = op,
+                "Request not for a KubernetesDaemonSet CREATE/UPDATE; allowed unchanged"
+            );
+            return Judgement::allow(Verdict::Skipped);
+        }
+    }
+    let Some(object) = req.object.take() else {
+        return Judgement::deny(Status::bad_request(format!(
+            "{} request without an object",
+            req.operation
+        )));
+    };
+    trace!(uid = %req.uid, object = %redact::object(&object), "Object under review");
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .or(req.name.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    match webhook {
+        Webhook::Mutate => mutate(object, &name, ctx),
+        Webhook::Validate => {
+            let namespace = req
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .or_else(|| {
+                    object
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let old = if req.operation == "UPDATE" {
+                req.old_object.take()
+            } else {
+                None
+            };
+            validate(object, old, &name, &namespace, ctx)
+        }
+    }
+}
+
+/// `/mutate`: the patch from the spec as sent to the defaulted spec.
+fn mutate(mut object: Value, name: &str, ctx: &Context<'_>) -> Judgement {
+    let raw_spec = object
+        .as_object_mut()
+        .and_then(|o| o.get("spec").cloned())
+        .unwrap_or(Value::Null);
+    let mut kds = match manifest::decode(object) {
+        Ok(kds) => kds,
+        Err(errs) => return Judgement::deny(Status::invalid(name, &errs)),
+    };
+    if ctx.expired() {
+        return Judgement::deny(Status::timeout("defaulting"));
+    }
+    defaulting::apply_defaults(&mut kds);
+    let defaulted = match serde_json::to_value(&kds.spec) {
+        Ok(v) => v,
+        Err(e) => {
+            return Judgement::deny(Status::bad_request(format!(
+                "failed to encode the defaulted spec: {e}"
+            )));
+        }
+    };
+    match patch::spec_patch(raw_spec, defaulted) {
+        Some(p) => Judgement {
+            patch: Some(p),
+            ..Judgement::allow(Verdict::Patched)
+        },
+        None => Judgement::allow(Verdict::Allowed),
+    }
+}
+
+/// `/validate`: engine validation and policy on the defaulted object.
+fn validate(
+    object: Value,
+    old: Option<Value>,
+    name: &str,
+    namespace: &str,
+    ctx: &Context<'_>,
+) -> Judgement {
+    let mut kds = match manifest::decode(object) {
+        Ok(kds) => kds,
+        Err(errs) => return Judgement::deny(Status::invalid(name, &errs)),
+    };
+    defaulting::apply_defaults(&mut kds);
+    if ctx.expired() {
+        return Judgement::deny(Status::timeout("validation"));
+    }
+    let mut errs = validation::validate(&kds);
+    if let Some(old) = old.and_then(|o| decode_old(o, name)) {
+        errs.extend(validation::validate_update(&old, &kds));
+    }
+    let mut warnings: Vec<String> = validation::warnings(&kds)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut audit = BTreeMap::new();
+    let mut decisions = Vec::new();
+    if let Some(policy) = ctx.policy {
+        if ctx.expired() {
+            return Judgement::deny(Status::timeout("policy evaluation"));
+        }
+        let report = policy.evaluate(&kds, namespace);
+        errs.extend(report.denials);
+        for w in report.warnings {
+            let text = format!("policy {}: {}: {}", w.gate, w.path, w.message);
+            audit
+                .entry(format!("policy-{}", w.gate))
+                .and_modify(|v: &mut String| {
+                    v.push_str("; ");
+                    v.push_str(&format!("{}: {}", w.path, w.message));
+                })
+                .or_insert_with(|| format!("{}: {}", w.path, w.message));
+            warnings.push(text);
+        }
+        decisions = report.decisions;
+    }
+    let warnings = status::clean_warnings(warnings);
+    let mut j = if errs.is_empty() {
+        Judgement::allow(Verdict::Allowed)
+    } else {
+        Judgement::deny(Status::invalid(name, &errs))
+    };
+    j.warnings = warnings;
+    j.audit = audit;
+    j.decisions = decisions;
+    j
+}
+
+/// The stored object of an UPDATE, defaulted; `None` (and a debug line) when it no longer
+/// decodes, in which case only the new object is judged.
+fn decode_old(old: Value, name: &str) -> Option<KubernetesDaemonSet> {
+    match manifest::decode(old) {
+        Ok(mut kds) => {
+            defaulting::apply_defaults(&mut kds);
+            Some(kds)
+        }
+        Err(errs) => {
+            let errs: &FieldErrors = &errs;
+            debug!(name, errors = %errs, "Stored object does not decode; update rules skipped");
+            None
+        }
+    }
+}

@@ -1,10 +1,14 @@
-//! The `kds-webhook` binary: parse the command line and hand over to [`kds_webhook::cli`].
+//! The `kds-webhook` binary: install the TLS crypto provider, parse the command line and hand
+//! over to [`kds_webhook::cli`].
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // One process-wide rustls provider (ring), before anything builds a TLS config. Err means
+    // one is already installed, which is just as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = kds_webhook::cli::Cli::parse();
     match kds_webhook::cli::run(cli) {
         Ok(code) => code,

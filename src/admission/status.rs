@@ -1,0 +1,180 @@
+//! The parts of a reply that explain: the 422 `Invalid` status with one cause per field error
+//! (the shape `kubectl` prints as `* <field>: <message>`), and the warnings list cleaned to
+//! what the API server passes on.
+
+use serde::Serialize;
+
+use crate::api::{GROUP, KIND};
+use crate::validation::field::FieldErrors;
+
+/// Longest warning we send, in characters; `kubectl` users read them on one line.
+pub const MAX_WARNING_CHARS: usize = 119;
+
+/// A `metav1.Status` as the `result`/`status` of an AdmissionResponse.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Status {
+    /// Always `Failure`: a status is only sent with a denial.
+    pub status: &'static str,
+    /// HTTP-style code the API server passes to the client (422, 400, 504).
+    pub code: u16,
+    /// Machine-readable reason (`Invalid`, `BadRequest`, `Timeout`).
+    pub reason: &'static str,
+    /// Human-readable summary.
+    pub message: String,
+    /// The object and the field causes, for `Invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Details>,
+}
+
+/// `metav1.StatusDetails`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Details {
+    /// The object's name.
+    pub name: String,
+    /// The resource's API group.
+    pub group: &'static str,
+    /// The resource's kind.
+    pub kind: &'static str,
+    /// One cause per field error.
+    pub causes: Vec<Cause>,
+}
+
+/// `metav1.StatusCause`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Cause {
+    /// The field path, as the user wrote the object.
+    pub field: String,
+    /// `FieldValueInvalid`, `FieldValueRequired`, ...
+    pub reason: &'static str,
+    /// The error without its path (`Invalid value: 70000: must be ...`).
+    pub message: String,
+}
+
+impl Status {
+    /// The API server's own 422 for an invalid object:
+    /// `KubernetesDaemonSet.kubernetes.project-planton.org "<name>" is invalid: <aggregate>`.
+    pub fn invalid(name: &str, errs: &FieldErrors) -> Self {
+        let causes = errs
+            .iter()
+            .map(|e| Cause {
+                field: e.path.to_string(),
+                reason: e.kind.reason(),
+                message: e.body(),
+            })
+            .collect();
+        Self {
+            status: "Failure",
+            code: 422,
+            reason: "Invalid",
+            message: format!(
+                "{KIND}.{GROUP} {name:?} is invalid: {}",
+                errs.aggregate_message()
+            ),
+            details: Some(Details {
+                name: name.to_owned(),
+                group: GROUP,
+                kind: KIND,
+                causes,
+            }),
+        }
+    }
+
+    /// A request the webhook cannot judge (for example a CREATE without an object).
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: "Failure",
+            code: 400,
+            reason: "BadRequest",
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// The deadline the API server gave (`?timeout=`) passed before the review finished.
+    pub fn timeout(stage: &str) -> Self {
+        Self {
+            status: "Failure",
+            code: 504,
+            reason: "Timeout",
+            message: format!("kds-webhook ran out of time before {stage}; retry the request"),
+            details: None,
+        }
+    }
+}
+
+/// Cleans warnings for the API server, which silently drops empty ones and any containing a
+/// control character: control characters become spaces, surrounding space is trimmed, long
+/// ones are cut to [`MAX_WARNING_CHARS`] with `...`, empties and duplicates are dropped.
+pub fn clean_warnings(raw: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in raw {
+        let w: String = w
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let w = w.trim();
+        if w.is_empty() {
+            continue;
+        }
+        let w = if w.chars().count() > MAX_WARNING_CHARS {
+            let mut cut: String = w.chars().take(MAX_WARNING_CHARS - 3).collect();
+            cut.truncate(cut.trim_end().len());
+            cut.push_str("...");
+            cut
+        } else {
+            w.to_owned()
+        };
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::field::{FieldError, FieldPath};
+
+    #[test]
+    fn invalid_status_has_one_cause_per_error() {
+        let errs = FieldErrors::from(vec![
+            FieldError::required(FieldPath::root("spec").child("container"), ""),
+            FieldError::invalid(
+                FieldPath::root("spec").child("min_ready_seconds"),
+                -1,
+                "must be >= 0",
+            ),
+        ]);
+        let s = Status::invalid("agent", &errs);
+        assert_eq!(s.code, 422);
+        assert_eq!(
+            s.message,
+            "KubernetesDaemonSet.kubernetes.project-planton.org \"agent\" is invalid: \
+             [spec.container: Required value, spec.min_ready_seconds: Invalid value: -1: must be >= 0]"
+        );
+        let d = s.details.expect("details");
+        assert_eq!(d.causes.len(), 2);
+        assert_eq!(d.causes[1].field, "spec.min_ready_seconds");
+        assert_eq!(d.causes[1].reason, "FieldValueInvalid");
+        assert_eq!(d.causes[1].message, "Invalid value: -1: must be >= 0");
+    }
+
+    #[test]
+    fn warnings_are_cleaned_cut_and_deduplicated() {
+        let long = "x".repeat(300);
+        let out = clean_warnings([
+            "a\tb\n".to_owned(),
+            String::new(),
+            "  ".to_owned(),
+            "a b".to_owned(),
+            long,
+            "ünïcødé ✓".to_owned(),
+        ]);
+        assert_eq!(out[0], "a b");
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert_eq!(out[1].chars().count(), MAX_WARNING_CHARS);
+        assert!(out[1].ends_with("..."));
+        assert_eq!(out[2], "ünïcødé ✓");
+    }
+}
