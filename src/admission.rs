@@ -37,9 +37,9 @@ use serde_json::Value;
 use tracing::{debug, trace, warn};
 
 use crate::api::{GROUP, KIND, KubernetesDaemonSet};
-use crate::policy::{Decision, Policy};
+use crate::policy::{Decision, GateWarning, Policy};
 use crate::validation::field::FieldErrors;
-use crate::{defaulting, manifest, validation};
+use crate::{defaulting, engine, manifest, validation};
 use status::Status;
 use wire::{RequestIn, ResponseOut, ReviewIn};
 
@@ -371,7 +371,8 @@ fn mutate(mut object: Value, name: &str, ctx: &Context<'_>) -> Judgement {
     }
 }
 
-/// `/validate`: engine validation and policy on the defaulted object.
+/// `/validate`: the engine's defaulting, validation and policy gates (the same pipeline as
+/// the offline `validate` command), plus the update-only rules.
 fn validate(
     object: Value,
     old: Option<Value>,
@@ -383,49 +384,45 @@ fn validate(
         Ok(kds) => kds,
         Err(errs) => return Judgement::deny(Status::invalid(name, &errs)),
     };
-    defaulting::apply_defaults(&mut kds);
+    // Gates judge the namespace the object lives in; the request names it even when the
+    // object's metadata leaves it out.
+    if kds.metadata.namespace.as_deref().is_none_or(str::is_empty) && !namespace.is_empty() {
+        kds.metadata.namespace = Some(namespace.to_owned());
+    }
+    let checked = engine::check(kds, ctx.policy);
     if ctx.expired() {
         return Judgement::deny(Status::timeout("validation"));
     }
-    let mut errs = validation::validate(&kds);
+    let mut errs = checked.errors;
     if let Some(old) = old.and_then(|o| decode_old(o, name)) {
-        errs.extend(validation::validate_update(&old, &kds));
+        errs.extend(validation::validate_update(&old, &checked.defaulted));
     }
-    let mut warnings: Vec<String> = validation::warnings(&kds)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let mut audit = BTreeMap::new();
-    let mut decisions = Vec::new();
-    if let Some(policy) = ctx.policy {
-        if ctx.expired() {
-            return Judgement::deny(Status::timeout("policy evaluation"));
-        }
-        let report = policy.evaluate(&kds, namespace);
-        errs.extend(report.denials);
-        for w in report.warnings {
-            let text = format!("policy {}: {}: {}", w.gate, w.path, w.message);
-            audit
-                .entry(format!("policy-{}", w.gate))
-                .and_modify(|v: &mut String| {
-                    v.push_str("; ");
-                    v.push_str(&format!("{}: {}", w.path, w.message));
-                })
-                .or_insert_with(|| format!("{}: {}", w.path, w.message));
-            warnings.push(text);
-        }
-        decisions = report.decisions;
-    }
-    let warnings = status::clean_warnings(warnings);
     let mut j = if errs.is_empty() {
         Judgement::allow(Verdict::Allowed)
     } else {
         Judgement::deny(Status::invalid(name, &errs))
     };
-    j.warnings = warnings;
-    j.audit = audit;
-    j.decisions = decisions;
+    j.warnings = status::clean_warnings(checked.warnings);
+    j.audit = audit_annotations(&checked.policy_warnings);
+    j.decisions = checked.decisions;
     j
+}
+
+/// Warn-mode gate violations for the API server's audit log, one annotation per gate
+/// (`policy-<gate>`), its findings joined with `; `.
+fn audit_annotations(warnings: &[GateWarning]) -> BTreeMap<String, String> {
+    let mut audit: BTreeMap<String, String> = BTreeMap::new();
+    for w in warnings {
+        let finding = w.to_string();
+        audit
+            .entry(format!("policy-{}", w.gate))
+            .and_modify(|v| {
+                v.push_str("; ");
+                v.push_str(&finding);
+            })
+            .or_insert(finding);
+    }
+    audit
 }
 
 /// The stored object of an UPDATE, defaulted; `None` (and a debug line) when it no longer

@@ -12,7 +12,7 @@
 use crate::api::KubernetesDaemonSet;
 use crate::defaulting::apply_defaults;
 use crate::expansion::{ExpandError, Expansion, expand};
-use crate::policy::{Decision, Policy};
+use crate::policy::{Decision, GateWarning, Policy};
 use crate::validation::{self, field::FieldErrors};
 
 /// The namespace policy gates see for an object without `metadata.namespace` (what `kubectl`
@@ -28,6 +28,9 @@ pub struct Checked {
     pub errors: FieldErrors,
     /// Validation warnings and warn-mode gate violations, rendered `<path>: <message>`.
     pub warnings: Vec<String>,
+    /// The warn-mode gate violations alone, by gate (the webhook also records them as audit
+    /// annotations).
+    pub policy_warnings: Vec<GateWarning>,
     /// One entry per policy gate evaluated (empty without a policy), for metrics.
     pub decisions: Vec<Decision>,
 }
@@ -58,21 +61,19 @@ pub fn check(mut kds: KubernetesDaemonSet, policy: Option<&Policy>) -> Checked {
         .map(ToString::to_string)
         .collect();
     let mut decisions = Vec::new();
+    let mut policy_warnings = Vec::new();
     if let Some(policy) = policy {
         let report = policy.evaluate(&kds, object_namespace(&kds));
         errors.extend(report.denials);
-        warnings.extend(
-            report
-                .warnings
-                .iter()
-                .map(|w| format!("{}: {} (policy gate {})", w.path, w.message, w.gate)),
-        );
+        warnings.extend(report.warnings.iter().map(ToString::to_string));
+        policy_warnings = report.warnings;
         decisions = report.decisions;
     }
     Checked {
         defaulted: kds,
         errors,
         warnings,
+        policy_warnings,
         decisions,
     }
 }

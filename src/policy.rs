@@ -105,6 +105,14 @@ pub struct GateWarning {
     pub message: String,
 }
 
+impl std::fmt::Display for GateWarning {
+    /// `<path>: policy <gate>: <what>[; allowed: ...]`, within the 120 characters a webhook
+    /// warning may use (the message is budgeted for it when the gate builds it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
 /// Everything the gates found in one object.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyReport {

@@ -453,11 +453,11 @@ async fn an_oversized_chunked_body_is_cut_off_at_the_limit() {
 async fn the_policy_file_is_reloaded_and_a_bad_one_is_refused() {
     let pki = common::Pki::new();
     let path = pki.dir.path().join("policy.yaml");
-    common::write_atomic(&path, b"gates: {}\n");
+    common::write_atomic(&path, common::POLICY.as_bytes());
     let mut config = pki.config();
     config.policy = Some(path.clone());
     let running = common::start(config).await;
-    common::write_atomic(&path, b"gates: {}\n# edited\n");
+    common::write_atomic(&path, format!("{}# edited\n", common::POLICY).as_bytes());
     assert!(
         common::eventually(Duration::from_secs(5), || async {
             running.metrics().policy_reloads.get() == 1

@@ -109,6 +109,19 @@ impl Pki {
     }
 }
 
+/// A small valid policy: privilege enforced, host paths only warned about (/var/log allowed).
+pub const POLICY: &str = "apiVersion: kds-webhook.project-planton.org/v1alpha1
+kind: PolicyConfig
+defaults:
+  privilege: {mode: enforce, allowRunAsRoot: false}
+  hostPaths:
+    mode: warn
+    allowed: [{pathPrefix: /var/log, readOnly: true}]
+namespaces:
+  - match: [kube-system]
+    exempt: true
+";
+
 pub fn write_atomic(path: &Path, content: &[u8]) {
     let tmp = path.with_extension("writing");
     std::fs::write(&tmp, content).unwrap();
