@@ -179,6 +179,11 @@ impl Error {
     }
 }
 
+/// The function that judges one request body: [`review`] in production. The server takes it
+/// as a parameter so that it never depends on what a review is, and so that the benchmark's
+/// floor server can run the identical TLS and HTTP stack with a fixed answer.
+pub type Reviewer = fn(&[u8], Webhook, &Context<'_>) -> Reply;
+
 /// Reviews one request body for one webhook. Pure: no I/O besides log lines.
 pub fn review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Reply {
     match try_review(body, webhook, ctx) {

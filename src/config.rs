@@ -99,6 +99,9 @@ pub struct Config {
     pub reload_interval: Duration,
     /// Optional policy file, evaluated on `/validate` and reloaded on change.
     pub policy: Option<PathBuf>,
+    /// What answers a review body: [`crate::admission::review`] (the benchmark's floor server
+    /// swaps in a fixed answer to measure the transport alone).
+    pub reviewer: crate::admission::Reviewer,
 }
 
 // === impl Config ===
@@ -120,6 +123,7 @@ impl Config {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             reload_interval: DEFAULT_RELOAD_INTERVAL,
             policy: None,
+            reviewer: crate::admission::review,
         }
     }
 }
@@ -182,6 +186,7 @@ impl TryFrom<ServeArgs> for Config {
             header_read_timeout,
             reload_interval,
             policy,
+            reviewer: crate::admission::review,
         })
     }
 }

@@ -197,6 +197,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         policy: policy_rx,
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,
+        reviewer: config.reviewer,
     });
     let acceptor = Acceptor::new(&config, shared, tls_rx);
     readiness.set_ready();

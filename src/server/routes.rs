@@ -38,6 +38,8 @@ pub struct Shared {
     pub max_body_bytes: usize,
     /// Upper bound on one request.
     pub request_timeout: Duration,
+    /// What answers a review body.
+    pub reviewer: admission::Reviewer,
 }
 
 impl std::fmt::Debug for Shared {
@@ -132,7 +134,7 @@ pub async fn handle(
         policy: policy.as_deref(),
         deadline: Some(deadline),
     };
-    let reply = admission::review(&body, webhook, &ctx);
+    let reply = (shared.reviewer)(&body, webhook, &ctx);
     record(&shared.metrics, webhook, &reply, start);
     let content_type = if reply.status == StatusCode::OK {
         "application/json"
