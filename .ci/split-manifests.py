@@ -3,8 +3,9 @@
 
 Usage: split-manifests.py OUT_DIR FILE...
 
-Objects of our own kind (KubernetesDaemonSet) are skipped: their schema is our CRD, which
-kubernetes-validate does not ship. Any other kind must be a built-in one; the caller fails
+Objects of our own kind (KubernetesDaemonSet) and cert-manager's kinds (the chart's
+tls.mode=cert-manager) are skipped: their schemas are CRDs, which kubernetes-validate does not
+ship. Any other kind must be a built-in one; the caller fails
 the step when kubernetes-validate reports a missing schema. Prints what it wrote and skipped;
 exits 1 when a file is not YAML or holds no object at all.
 """
@@ -15,6 +16,7 @@ import sys
 import yaml  # PyYAML, a dependency of kubernetes-validate
 
 OWN_KINDS = {("kubernetes.project-planton.org/v1", "KubernetesDaemonSet")}
+CRD_GROUPS = {"cert-manager.io"}
 
 
 def main() -> int:
@@ -31,8 +33,9 @@ def main() -> int:
         for i, doc in enumerate(docs):
             kind = doc.get("kind", "?")
             name = (doc.get("metadata") or {}).get("name", "unnamed")
-            if (doc.get("apiVersion"), kind) in OWN_KINDS:
-                print(f"skip  {path}[{i}] {kind}/{name} (own CRD kind, no upstream schema)")
+            group = str(doc.get("apiVersion", "")).rpartition("/")[0]
+            if (doc.get("apiVersion"), kind) in OWN_KINDS or group in CRD_GROUPS:
+                print(f"skip  {path}[{i}] {kind}/{name} (a CRD kind: no upstream schema)")
                 skipped += 1
                 continue
             stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{os.path.basename(path)}-{i:02d}-{kind}-{name}")
