@@ -42,6 +42,14 @@ certs:
 run:
     cargo run -- serve
 
+# Lint the chart with the helm that `.ci/run` installs into .venv (from PyPI).
+helm-lint:
+    .venv/bin/helm lint --strict --namespace kds-system charts/kds-webhook
+
+# Render the chart with its defaults (or `just helm-template -f charts/kds-webhook/ci/secret-values.yaml`).
+helm-template *ARGS:
+    .venv/bin/helm template kds-webhook charts/kds-webhook --namespace kds-system {{ARGS}}
+
 # Everything CI runs: fmt, clippy, tests, CRD drift, chart and Kubernetes schema checks.
 ci:
     bash .ci/run
