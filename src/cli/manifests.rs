@@ -1,12 +1,92 @@
-//! `kds-webhook manifests` (being built).
+//! `kds-webhook manifests`: print a complete installation (CRD, namespace, workload,
+//! webhook configurations) as multi-document YAML for `kubectl apply -f -` or kustomize.
+//!
+//! The objects mirror the Helm chart's defaults; see [`crate::install`].
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::install::{self, Options, Tls, TlsMaterial};
 
 /// Arguments of `manifests`.
 #[derive(Debug, clap::Args)]
-pub struct ManifestsArgs {}
+#[command(group(clap::ArgGroup::new("tls").required(true).args(["ca_bundle", "cert_dir"])))]
+pub struct ManifestsArgs {
+    /// Namespace for the webhook's own objects; it is excluded from admission.
+    #[arg(long, short = 'n', env = "KDS_WEBHOOK_NAMESPACE")]
+    pub namespace: String,
+    /// Container image of the webhook server.
+    #[arg(long, env = "KDS_WEBHOOK_IMAGE", default_value = install::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Release name: the prefix of every object's name and the Service name.
+    #[arg(long, env = "KDS_WEBHOOK_NAME", default_value = install::DEFAULT_NAME)]
+    pub name: String,
+    /// PEM file of the CA that signed the serving certificate; the TLS Secret
+    /// `<name>-tls` must already exist in the namespace.
+    #[arg(long, env = "KDS_WEBHOOK_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Directory with `ca.crt`, `tls.crt` and `tls.key` (as `kds-webhook certs` writes);
+    /// the TLS Secret is printed too.
+    #[arg(long, env = "KDS_WEBHOOK_CERT_DIR", value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Policy file to ship as a ConfigMap and pass to `serve --policy`.
+    #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
 
-/// Runs `manifests`.
-pub fn run(_args: ManifestsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("kds-webhook manifests is not built yet")
+/// Prints the installation as a YAML stream.
+pub fn run(args: ManifestsArgs) -> anyhow::Result<ExitCode> {
+    let opts = options(args)?;
+    let installation = install::build(&opts);
+    print!(
+        "{}",
+        crate::yaml::to_yaml_stream(&installation.to_values())?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the files the arguments name and builds [`Options`].
+pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
+    let ManifestsArgs {
+        namespace,
+        image,
+        name,
+        ca_bundle,
+        cert_dir,
+        policy,
+    } = args;
+    let tls = match (ca_bundle, cert_dir) {
+        (Some(file), None) => {
+            let ca = read(&file)?;
+            install::check_ca_bundle(&ca).with_context(|| file.display().to_string())?;
+            Tls::CaBundle(ca)
+        }
+        (None, Some(dir)) => Tls::Material(
+            TlsMaterial::new(
+                read(&dir.join("ca.crt"))?,
+                read(&dir.join("tls.crt"))?,
+                read(&dir.join("tls.key"))?,
+            )
+            .with_context(|| format!("in {}", dir.display()))?,
+        ),
+        // clap's ArgGroup makes exactly one of the two required.
+        _ => anyhow::bail!("give exactly one of --ca-bundle and --cert-dir"),
+    };
+    let opts = Options {
+        namespace,
+        name,
+        image,
+        tls,
+        policy: policy.as_deref().map(read).transpose()?,
+    };
+    if let Tls::Material(m) = &opts.tls {
+        m.check_names(&opts)?;
+    }
+    Ok(opts)
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))
 }

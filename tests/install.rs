@@ -1,0 +1,159 @@
+//! `kds-webhook manifests` through the binary: files in, YAML stream out.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn kds_webhook(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kds-webhook"))
+        .args(args)
+        .env_remove("KDS_WEBHOOK_CERT_DIR")
+        .env_remove("KDS_WEBHOOK_CA_BUNDLE")
+        .env_remove("KDS_WEBHOOK_NAMESPACE")
+        .output()
+        .expect("run kds-webhook")
+}
+
+/// Writes ca.crt, tls.crt and tls.key for `dns` into `dir`.
+fn mk_certs(dir: &Path, dns: &str) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec![dns.to_owned(), format!("{dns}.cluster.local")])
+        .expect("params")
+        .signed_by(&key, &issuer)
+        .expect("cert");
+    std::fs::write(dir.join("ca.crt"), ca_cert.pem()).expect("write");
+    std::fs::write(dir.join("tls.crt"), cert.pem()).expect("write");
+    std::fs::write(dir.join("tls.key"), key.serialize_pem()).expect("write");
+}
+
+fn docs(out: &Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout.clone()).expect("utf-8");
+    kds_webhook::manifest::parse_documents(&text).expect("a YAML stream")
+}
+
+fn kinds(docs: &[Value]) -> Vec<&str> {
+    docs.iter().filter_map(|d| d["kind"].as_str()).collect()
+}
+
+#[test]
+fn cert_dir_prints_the_installation_with_its_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.kds-system.svc");
+    let cert_dir = dir.path().to_str().expect("path");
+    let out = kds_webhook(&[
+        "manifests",
+        "--namespace",
+        "kds-system",
+        "--cert-dir",
+        cert_dir,
+    ]);
+    let docs = docs(&out);
+    assert_eq!(
+        kinds(&docs),
+        [
+            "CustomResourceDefinition",
+            "Namespace",
+            "ServiceAccount",
+            "Secret",
+            "Service",
+            "Deployment",
+            "PodDisruptionBudget",
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ]
+    );
+    let ca = std::fs::read(dir.path().join("ca.crt")).expect("ca");
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(ca);
+    assert_eq!(docs[3]["data"]["ca.crt"], b64.as_str());
+    assert_eq!(
+        docs[7]["webhooks"][0]["clientConfig"]["caBundle"],
+        b64.as_str()
+    );
+    assert_eq!(docs[0], kds_webhook::crd::crd_value());
+}
+
+#[test]
+fn ca_bundle_prints_no_secret_and_honours_image_and_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.platform.svc");
+    let ca = dir.path().join("ca.crt");
+    let out = kds_webhook(&[
+        "manifests",
+        "-n",
+        "platform",
+        "--image",
+        "registry.example/kds-webhook:dev",
+        "--ca-bundle",
+        ca.to_str().expect("path"),
+    ]);
+    let docs = docs(&out);
+    assert!(!kinds(&docs).contains(&"Secret"));
+    let deployment = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment")
+        .expect("deployment");
+    assert_eq!(deployment["metadata"]["namespace"], "platform");
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.example/kds-webhook:dev"
+    );
+    let hook = &docs.last().expect("validating")["webhooks"][0];
+    assert_eq!(
+        hook["namespaceSelector"]["matchExpressions"][0]["values"],
+        serde_json::json!(["platform", "kube-system"])
+    );
+}
+
+#[test]
+fn refuses_certificates_for_another_service() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.elsewhere.svc");
+    let out = kds_webhook(&[
+        "manifests",
+        "--namespace",
+        "kds-system",
+        "--cert-dir",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kds-webhook.kds-system.svc"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing half-printed");
+}
+
+#[test]
+fn needs_exactly_one_source_of_the_ca() {
+    let out = kds_webhook(&["manifests", "--namespace", "kds-system"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kds_webhook(&[
+        "manifests",
+        "--namespace",
+        "kds-system",
+        "--ca-bundle",
+        "a",
+        "--cert-dir",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kds_webhook(&[
+        "manifests",
+        "--namespace",
+        "kds-system",
+        "--ca-bundle",
+        "/nonexistent/ca.crt",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/ca.crt"));
+}
