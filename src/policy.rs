@@ -106,7 +106,7 @@ pub struct GateWarning {
 }
 
 impl std::fmt::Display for GateWarning {
-    /// `<path>: policy <gate>: <what>[; allowed: ...]`, within the 120 characters a webhook
+    /// `<path>: policy <gate>: <what>[; allowed: ...]`, under the 120 characters a webhook
     /// warning may use (the message is budgeted for it when the gate builds it).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.path, self.message)

@@ -6,9 +6,7 @@ use serde::Serialize;
 
 use crate::api::{GROUP, KIND};
 use crate::validation::field::FieldErrors;
-
-/// Longest warning we send, in characters; `kubectl` users read them on one line.
-pub const MAX_WARNING_CHARS: usize = 119;
+pub use crate::validation::field::MAX_WARNING_CHARS;
 
 /// A `metav1.Status` as the `result`/`status` of an AdmissionResponse.
 #[derive(Clone, Debug, Serialize, PartialEq)]

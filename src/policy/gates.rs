@@ -68,8 +68,8 @@ pub(crate) struct Sink<'a> {
     violated: bool,
 }
 
-/// The server caps each warning at this many characters (`<path>: <message>`).
-const WARNING_BUDGET: usize = 120;
+/// The server cuts each warning (`<path>: <message>`) longer than this.
+const WARNING_BUDGET: usize = crate::validation::field::MAX_WARNING_CHARS;
 
 impl Sink<'_> {
     /// Reports a violation at `path`: `what` is wrong, `allowed` says what would pass

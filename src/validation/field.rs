@@ -363,6 +363,11 @@ impl From<FieldError> for FieldErrors {
     }
 }
 
+/// The longest warning the webhook sends, in characters: "under 120", so that `kubectl`'s
+/// `Warning: ` lines stay readable. Policy gates budget their messages to fit; the admission
+/// layer cuts anything longer.
+pub const MAX_WARNING_CHARS: usize = 119;
+
 /// A non-fatal finding that the webhook passes on as an AdmissionReview warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
