@@ -346,3 +346,54 @@ async fn serve_without_certificates_generates_a_trusted_pair() {
     running.shutdown();
     running.wait().await;
 }
+
+/// The layout and the update a kubelet uses for a Secret volume: `tls.crt -> ..data/tls.crt`,
+/// `..data -> ..<timestamp>/`, and a rotation that writes a new timestamped directory and then
+/// atomically renames a new `..data` symlink over the old one. Neither `tls.crt` nor `tls.key`
+/// is written: only the link they resolve through changes.
+#[tokio::test]
+async fn a_secret_volume_symlink_swap_is_picked_up() {
+    use std::os::unix::fs::symlink;
+
+    let pki = Pki::with_names(&["127.0.0.1", "old.example"]);
+    let volume = pki.dir.path().join("volume");
+    let write_generation = |name: &str, names: &[&str]| {
+        let dir = volume.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        let (cert, key) = pki.ca.issue_server(&names).unwrap();
+        std::fs::write(dir.join("tls.crt"), cert).unwrap();
+        std::fs::write(dir.join("tls.key"), key).unwrap();
+    };
+    write_generation("..2026_11_25_01_00_00.1", &["127.0.0.1", "old.example"]);
+    symlink("..2026_11_25_01_00_00.1", volume.join("..data")).unwrap();
+    symlink("..data/tls.crt", volume.join("tls.crt")).unwrap();
+    symlink("..data/tls.key", volume.join("tls.key")).unwrap();
+
+    let mut config = pki.config();
+    config.tls = TlsSource::Files {
+        cert: volume.join("tls.crt"),
+        key: volume.join("tls.key"),
+    };
+    let running = common::start(config).await;
+    let before = common::served_cert(running.addr(), &pki.ca_pem()).await;
+    assert!(before.dns_names.contains(&"old.example".to_owned()));
+
+    write_generation("..2026_11_25_02_00_00.2", &["127.0.0.1", "new.example"]);
+    symlink("..2026_11_25_02_00_00.2", volume.join("..data_tmp")).unwrap();
+    std::fs::rename(volume.join("..data_tmp"), volume.join("..data")).unwrap();
+
+    let swapped = common::eventually(Duration::from_secs(5), || async {
+        let now = common::served_cert(running.addr(), &pki.ca_pem()).await;
+        now.dns_names.contains(&"new.example".to_owned())
+    })
+    .await;
+    assert!(
+        swapped,
+        "the certificate behind the swapped ..data link is served"
+    );
+    assert_eq!(running.metrics().tls_reloads.get(), 1);
+    assert_eq!(running.metrics().tls_reload_failures.get(), 0);
+    running.shutdown();
+    running.wait().await;
+}
