@@ -1,8 +1,10 @@
 //! The AdmissionReview wire format, as far as the webhook reads and writes it.
 //!
 //! The request side decodes only what the webhook uses (unknown fields such as `userInfo` are
-//! skipped by serde without building values), with `object`/`oldObject` as plain JSON so that
-//! `manifest::decode` can take them by value: one parse of the body, no re-serialisation.
+//! skipped by serde without building values), with `object`/`oldObject` as raw JSON slices
+//! borrowed from the body: the envelope is checked (kind, operation) before anything pays for
+//! the object, which is then decoded once, straight into the typed model (`super::fast`), or
+//! on the slow path through a `Value` for precise errors.
 //! kube's typed `AdmissionRequest<DynamicObject>` would parse the object into a flattened
 //! `DynamicObject` first, and kube's `AdmissionResponse` serialises `patch` as an array of
 //! numbers (kube-rs issue 1781), so the reply is written here: base64 `patch`, and no
@@ -12,7 +14,7 @@ use std::collections::BTreeMap;
 
 use kube::core::GroupVersionKind;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::status::Status;
 
@@ -24,19 +26,20 @@ pub const KIND: &str = "AdmissionReview";
 /// An incoming AdmissionReview.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReviewIn {
+pub struct ReviewIn<'a> {
     /// Must be [`API_VERSION`].
     pub api_version: String,
     /// Must be [`KIND`].
     pub kind: String,
     /// The request to judge.
-    pub request: RequestIn,
+    #[serde(borrow)]
+    pub request: RequestIn<'a>,
 }
 
 /// The `request` of an AdmissionReview.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RequestIn {
+pub struct RequestIn<'a> {
     /// Echoed in the reply.
     pub uid: String,
     /// The kind of the object being admitted.
@@ -49,12 +52,12 @@ pub struct RequestIn {
     /// The object's namespace.
     #[serde(default)]
     pub namespace: Option<String>,
-    /// The new object (CREATE, UPDATE).
-    #[serde(default)]
-    pub object: Option<Value>,
-    /// The stored object (UPDATE, DELETE).
-    #[serde(default)]
-    pub old_object: Option<Value>,
+    /// The new object (CREATE, UPDATE), as raw JSON.
+    #[serde(default, borrow)]
+    pub object: Option<&'a RawValue>,
+    /// The stored object (UPDATE, DELETE), as raw JSON.
+    #[serde(default, borrow)]
+    pub old_object: Option<&'a RawValue>,
     /// True for `--dry-run=server`; the webhook has no side effects, so this changes nothing.
     #[serde(default)]
     pub dry_run: Option<bool>,
