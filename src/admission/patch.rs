@@ -47,9 +47,8 @@ pub fn typed_spec_patch(
     received: &KubernetesDaemonSetSpec,
     defaulted: &KubernetesDaemonSetSpec,
 ) -> Option<json_patch::Patch> {
-    if received == defaulted {
-        return None;
-    }
+    // No whole-spec comparison first: each field is compared exactly once below, so a big
+    // `env` costs one `PartialEq` whatever else changed.
     let mut ops = Ops::default();
     let (a, b) = (received, defaulted);
     ops.field("/spec/target_cluster", &a.target_cluster, &b.target_cluster);
@@ -60,7 +59,7 @@ pub fn typed_spec_patch(
         &b.create_namespace,
     );
     match (&a.container, &b.container) {
-        (Some(x), Some(y)) if x != y => ops.container(x, y),
+        (Some(x), Some(y)) => ops.container(x, y),
         (x, y) => ops.field("/spec/container", x, y),
     }
     ops.field("/spec/node_selector", &a.node_selector, &b.node_selector);
@@ -133,42 +132,41 @@ impl Ops {
 
     fn container(&mut self, a: &KubernetesDaemonSetContainer, b: &KubernetesDaemonSetContainer) {
         match (&a.app, &b.app) {
-            (Some(x), Some(y)) if x != y => self.app(x, y),
+            (Some(x), Some(y)) => self.app(x, y),
             (x, y) => self.field("/spec/container/app", x, y),
         }
         self.field("/spec/container/sidecars", &a.sidecars, &b.sidecars);
     }
 
     fn app(&mut self, a: &KubernetesDaemonSetContainerApp, b: &KubernetesDaemonSetContainerApp) {
-        const P: &str = "/spec/container/app";
-        self.field(&format!("{P}/image"), &a.image, &b.image);
-        self.field(&format!("{P}/resources"), &a.resources, &b.resources);
-        self.field(&format!("{P}/env"), &a.env, &b.env);
-        self.field(&format!("{P}/ports"), &a.ports, &b.ports);
+        self.field("/spec/container/app/image", &a.image, &b.image);
+        self.field("/spec/container/app/resources", &a.resources, &b.resources);
+        self.field("/spec/container/app/env", &a.env, &b.env);
+        self.field("/spec/container/app/ports", &a.ports, &b.ports);
         self.list(
-            &format!("{P}/volume_mounts"),
+            "/spec/container/app/volume_mounts",
             &a.volume_mounts,
             &b.volume_mounts,
         );
         self.field(
-            &format!("{P}/liveness_probe"),
+            "/spec/container/app/liveness_probe",
             &a.liveness_probe,
             &b.liveness_probe,
         );
         self.field(
-            &format!("{P}/readiness_probe"),
+            "/spec/container/app/readiness_probe",
             &a.readiness_probe,
             &b.readiness_probe,
         );
         self.field(
-            &format!("{P}/startup_probe"),
+            "/spec/container/app/startup_probe",
             &a.startup_probe,
             &b.startup_probe,
         );
-        self.field(&format!("{P}/command"), &a.command, &b.command);
-        self.field(&format!("{P}/args"), &a.args, &b.args);
+        self.field("/spec/container/app/command", &a.command, &b.command);
+        self.field("/spec/container/app/args", &a.args, &b.args);
         self.field(
-            &format!("{P}/security_context"),
+            "/spec/container/app/security_context",
             &a.security_context,
             &b.security_context,
         );
