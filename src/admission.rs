@@ -198,7 +198,10 @@ pub fn review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Reply {
 }
 
 fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply, Error> {
-    let review: ReviewIn<'_> = serde_json::from_slice(body).map_err(Error::Decode)?;
+    let review = match ReviewIn::read_typed(body, webhook) {
+        Some(review) => review,
+        None => serde_json::from_slice::<ReviewIn<'_>>(body).map_err(Error::Decode)?,
+    };
     if review.api_version != wire::API_VERSION || review.kind != wire::KIND {
         return Err(Error::Envelope(review.api_version, review.kind));
     }
@@ -313,21 +316,28 @@ fn judge(req: &mut RequestIn<'_>, webhook: Webhook, ctx: &Context<'_>) -> Judgem
             return Judgement::allow(Verdict::Skipped);
         }
     }
-    let Some(object) = req.object else {
+    let decoded = if let Some(kds) = req.typed_object.take() {
+        trace!(uid = %req.uid, object = %redact::object(&manifest::to_value(&kds)), "Object under review");
+        Decoded {
+            kds: *kds,
+            raw_spec: None,
+        }
+    } else if let Some(object) = req.object {
+        // Only built when trace logging is on.
+        trace!(
+            uid = %req.uid,
+            object = %redact::object(&serde_json::from_str(object.get()).unwrap_or_default()),
+            "Object under review"
+        );
+        match decode_object(object, req.name.as_deref(), webhook) {
+            Ok(d) => d,
+            Err(status) => return Judgement::deny(*status),
+        }
+    } else {
         return Judgement::deny(Status::bad_request(format!(
             "{} request without an object",
             req.operation
         )));
-    };
-    // Only built when trace logging is on.
-    trace!(
-        uid = %req.uid,
-        object = %redact::object(&serde_json::from_str(object.get()).unwrap_or_default()),
-        "Object under review"
-    );
-    let decoded = match decode_object(object, req.name.as_deref(), webhook) {
-        Ok(d) => d,
-        Err(status) => return Judgement::deny(*status),
     };
     let name = decoded
         .kds
@@ -346,10 +356,12 @@ fn judge(req: &mut RequestIn<'_>, webhook: Webhook, ctx: &Context<'_>) -> Judgem
                 .filter(|n| !n.is_empty())
                 .or_else(|| decoded.kds.metadata.namespace.clone())
                 .unwrap_or_default();
-            let old = if req.operation == "UPDATE" {
-                req.old_object
-            } else {
+            let old = if req.operation != "UPDATE" {
                 None
+            } else if let Some(kds) = req.typed_old_object.take() {
+                Some(Old::Typed(kds))
+            } else {
+                req.old_object.map(Old::Raw)
             };
             validate(decoded.kds, old, &name, &namespace, ctx)
         }
@@ -437,7 +449,7 @@ fn mutate(decoded: Decoded, ctx: &Context<'_>) -> Judgement {
 /// the offline `validate` command), plus the update-only rules.
 fn validate(
     mut kds: KubernetesDaemonSet,
-    old: Option<&RawValue>,
+    old: Option<Old<'_>>,
     name: &str,
     namespace: &str,
     ctx: &Context<'_>,
@@ -483,14 +495,23 @@ fn audit_annotations(warnings: &[GateWarning]) -> BTreeMap<String, String> {
     audit
 }
 
+/// The stored object of an UPDATE, as read with the request or still raw.
+enum Old<'a> {
+    Typed(Box<KubernetesDaemonSet>),
+    Raw(&'a RawValue),
+}
+
 /// The stored object of an UPDATE, defaulted; `None` (and a debug line) when it no longer
 /// decodes, in which case only the new object is judged.
-fn decode_old(old: &RawValue, name: &str) -> Option<KubernetesDaemonSet> {
-    let decoded = match fast::decode(old) {
-        Some(kds) => Ok(kds),
-        None => serde_json::from_str(old.get())
-            .map_err(|_| FieldErrors::new())
-            .and_then(manifest::decode),
+fn decode_old(old: Old<'_>, name: &str) -> Option<KubernetesDaemonSet> {
+    let decoded = match old {
+        Old::Typed(kds) => Ok(*kds),
+        Old::Raw(raw) => match fast::decode(raw) {
+            Some(kds) => Ok(kds),
+            None => serde_json::from_str(raw.get())
+                .map_err(|_| FieldErrors::new())
+                .and_then(manifest::decode),
+        },
     };
     match decoded {
         Ok(mut kds) => {

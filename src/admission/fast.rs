@@ -82,11 +82,22 @@ impl From<Meta> for ObjectMeta {
 
 /// The typed object, or `None` when the slow path must decide.
 pub fn decode(raw: &RawValue) -> Option<KubernetesDaemonSet> {
-    let o: Object<'_> = serde_json::from_str(raw.get()).ok()?;
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let kds = deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(kds)
+}
+
+/// The typed object from any deserializer (the request body's, in the single-pass read of
+/// `super::wire`); an error when the fast path does not accept it.
+pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<KubernetesDaemonSet, D::Error> {
+    let o = Object::deserialize(d)?;
     if o.api_version != API_VERSION || o.kind != KIND {
-        return None;
+        return Err(serde::de::Error::custom("not a KubernetesDaemonSet"));
     }
-    Some(KubernetesDaemonSet {
+    Ok(KubernetesDaemonSet {
         metadata: o.metadata.into(),
         spec: o.spec,
         status: o.status,
