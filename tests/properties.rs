@@ -536,5 +536,21 @@ mod typed_patch {
             prop_assert_eq!(&patched["spec"], &manifest::to_value(&want)["spec"]);
             prop_assert_eq!(response.get("patch").is_none(), decode(&v).spec == want.spec);
         }
+
+        /// The fast (typed) and the slow (`Value`) decode judge alike: `metadata.slug`, a
+        /// Planton extra that `manifest::decode` drops, sends the same object down the slow
+        /// path, and `/validate` must answer byte for byte the same.
+        #[test]
+        fn validate_answers_the_same_on_both_decode_paths(v in manifest_value()) {
+            let mut slow = v.clone();
+            slow["metadata"]["slug"] = json!("x");
+            let ctx = Context::default();
+            let fast_reply = admission::review(&review_body(&v), Webhook::Validate, &ctx);
+            let slow_reply = admission::review(&review_body(&slow), Webhook::Validate, &ctx);
+            prop_assert_eq!(
+                String::from_utf8_lossy(&fast_reply.body),
+                String::from_utf8_lossy(&slow_reply.body)
+            );
+        }
     }
 }
