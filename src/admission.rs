@@ -317,6 +317,7 @@ fn judge(req: &mut RequestIn<'_>, webhook: Webhook, ctx: &Context<'_>) -> Judgem
         }
     }
     let decoded = if let Some(kds) = req.typed_object.take() {
+        // The object as decoded (snake_case, set fields only); only built when tracing.
         trace!(uid = %req.uid, object = %redact::object(&manifest::to_value(&kds)), "Object under review");
         Decoded {
             kds: *kds,
@@ -339,17 +340,17 @@ fn judge(req: &mut RequestIn<'_>, webhook: Webhook, ctx: &Context<'_>) -> Judgem
             req.operation
         )));
     };
-    let name = decoded
-        .kds
-        .metadata
-        .name
-        .as_deref()
-        .or(req.name.as_deref())
-        .unwrap_or_default()
-        .to_owned();
     match webhook {
         Webhook::Mutate => mutate(decoded, ctx),
         Webhook::Validate => {
+            let name = decoded
+                .kds
+                .metadata
+                .name
+                .as_deref()
+                .or(req.name.as_deref())
+                .unwrap_or_default()
+                .to_owned();
             let namespace = req
                 .namespace
                 .clone()
