@@ -20,6 +20,11 @@ const BODIES: [(&str, &[u8]); 2] = [
     ("100KB", include_bytes!("fixtures/review-100KB.json")),
 ];
 
+/// mimalloc, as in the `kds-webhook` binary, the floor server and the admission bench: the same
+/// allocator everywhere, so the floor ratio compares review work only.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn admission(c: &mut Criterion) {
     for (name, body) in BODIES {
         let mut group = c.benchmark_group(format!("review-{name}"));

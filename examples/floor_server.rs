@@ -64,6 +64,11 @@ fn fixed(_body: &[u8], _webhook: Webhook, _ctx: &Context<'_>) -> Reply {
     }
 }
 
+/// mimalloc, as in the `kds-webhook` binary, the floor server and the admission bench: the same
+/// allocator everywhere, so the floor ratio compares review work only.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -3,13 +3,15 @@
 //! Request flow of [`review`] (the HTTP layer in `server` only routes, limits and times):
 //!
 //! ```text
-//! body bytes ──serde_json (once)──▶ ReviewIn { request: { uid, kind, operation, object, ... } }
+//! body bytes ──serde_json (once)──▶ ReviewIn { request: { uid, kind, operation, object: &RawValue, ... } }
 //!   │ not an admission.k8s.io/v1 AdmissionReview → HTTP 400, plain text
-//!   ├─ DELETE / CONNECT, or another group/kind → allowed, untouched
-//!   ├─ /mutate   object ─manifest::decode─▶ apply_defaults ─▶ diff(raw spec, defaulted spec)
-//!   │              decode errors → denied, 422 Invalid + causes; no diff → no patch fields
-//!   └─ /validate object ─manifest::decode─▶ apply_defaults ─▶ validate (+ validate_update on
-//!                UPDATE) + policy.evaluate(namespace) → 422 Invalid + causes, or allowed;
+//!   ├─ DELETE / CONNECT, or another group/kind → allowed, untouched (the object is never parsed)
+//!   ├─ object bytes ─fast::decode─▶ typed object (snake_case, plain shape: the cluster's case)
+//!   │       └─ refused → slow path: Value ─manifest::decode─▶ typed object or 422 + causes
+//!   ├─ /mutate   apply_defaults ─▶ typed diff (fast path) or Value diff (slow path) of the spec;
+//!   │              no difference → no patch fields
+//!   └─ /validate apply_defaults ─▶ validate (+ validate_update on UPDATE)
+//!                + policy.evaluate(namespace) → 422 Invalid + causes, or allowed;
 //!                engine and policy warn-mode findings → warnings, policy ones also
 //!                auditAnnotations; never a patch
 //! reply: HTTP 200, admission.k8s.io/v1 AdmissionReview, response.uid = request.uid
@@ -23,9 +25,11 @@
 //! passed, the review stops with a 504 `Timeout` denial instead of answering after the API
 //! server has given up.
 
+mod fast;
 pub mod patch;
 pub mod redact;
 pub mod status;
+mod strict;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -34,6 +38,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tracing::{debug, trace, warn};
 
 use crate::api::{GROUP, KIND, KubernetesDaemonSet};
@@ -193,7 +198,10 @@ pub fn review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Reply {
 }
 
 fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply, Error> {
-    let review: ReviewIn = serde_json::from_slice(body).map_err(Error::Decode)?;
+    let review = match ReviewIn::read_typed(body, webhook) {
+        Some(review) => review,
+        None => serde_json::from_slice::<ReviewIn<'_>>(body).map_err(Error::Decode)?,
+    };
     if review.api_version != wire::API_VERSION || review.kind != wire::KIND {
         return Err(Error::Envelope(review.api_version, review.kind));
     }
@@ -292,7 +300,7 @@ impl Judgement {
     }
 }
 
-fn judge(req: &mut RequestIn, webhook: Webhook, ctx: &Context<'_>) -> Judgement {
+fn judge(req: &mut RequestIn<'_>, webhook: Webhook, ctx: &Context<'_>) -> Judgement {
     let ours = req.kind.group == GROUP && req.kind.kind == KIND;
     match req.operation.as_str() {
         "DELETE" | "CONNECT" => return Judgement::allow(Verdict::Skipped),
@@ -308,66 +316,128 @@ fn judge(req: &mut RequestIn, webhook: Webhook, ctx: &Context<'_>) -> Judgement 
             return Judgement::allow(Verdict::Skipped);
         }
     }
-    let Some(object) = req.object.take() else {
+    let decoded = if let Some(kds) = req.typed_object.take() {
+        // The object as decoded (snake_case, set fields only); only built when tracing.
+        trace!(uid = %req.uid, object = %redact::object(&manifest::to_value(&kds)), "Object under review");
+        Decoded {
+            kds: *kds,
+            raw_spec: None,
+        }
+    } else if let Some(object) = req.object {
+        // Only built when trace logging is on.
+        trace!(
+            uid = %req.uid,
+            object = %redact::object(&serde_json::from_str(object.get()).unwrap_or_default()),
+            "Object under review"
+        );
+        match decode_object(object, req.name.as_deref(), webhook) {
+            Ok(d) => d,
+            Err(status) => return Judgement::deny(*status),
+        }
+    } else {
         return Judgement::deny(Status::bad_request(format!(
             "{} request without an object",
             req.operation
         )));
     };
-    trace!(uid = %req.uid, object = %redact::object(&object), "Object under review");
-    let name = object
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .or(req.name.as_deref())
-        .unwrap_or_default()
-        .to_owned();
     match webhook {
-        Webhook::Mutate => mutate(object, &name, ctx),
+        Webhook::Mutate => mutate(decoded, ctx),
         Webhook::Validate => {
+            let name = decoded
+                .kds
+                .metadata
+                .name
+                .as_deref()
+                .or(req.name.as_deref())
+                .unwrap_or_default()
+                .to_owned();
             let namespace = req
                 .namespace
                 .clone()
                 .filter(|n| !n.is_empty())
-                .or_else(|| {
-                    object
-                        .pointer("/metadata/namespace")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
+                .or_else(|| decoded.kds.metadata.namespace.clone())
                 .unwrap_or_default();
-            let old = if req.operation == "UPDATE" {
-                req.old_object.take()
-            } else {
+            let old = if req.operation != "UPDATE" {
                 None
+            } else if let Some(kds) = req.typed_old_object.take() {
+                Some(Old::Typed(kds))
+            } else {
+                req.old_object.map(Old::Raw)
             };
-            validate(object, old, &name, &namespace, ctx)
+            validate(decoded.kds, old, &name, &namespace, ctx)
         }
     }
 }
 
-/// `/mutate`: the patch from the spec as sent to the defaulted spec.
-fn mutate(mut object: Value, name: &str, ctx: &Context<'_>) -> Judgement {
-    let raw_spec = object
-        .as_object_mut()
-        .and_then(|o| o.get("spec").cloned())
-        .unwrap_or(Value::Null);
-    let mut kds = match manifest::decode(object) {
-        Ok(kds) => kds,
-        Err(errs) => return Judgement::deny(Status::invalid(name, &errs)),
+/// A decoded object, and its raw `spec` when it came the slow way and `/mutate` needs it.
+struct Decoded {
+    kds: KubernetesDaemonSet,
+    /// `Some` only from the slow path on `/mutate`: the patch is then the exact `Value` diff.
+    raw_spec: Option<Value>,
+}
+
+/// The typed object: the fast path ([`fast::decode`]) when it accepts the object, else the
+/// slow path (`Value` → `manifest::decode`), whose errors become the 422 denial.
+fn decode_object(
+    raw: &RawValue,
+    request_name: Option<&str>,
+    webhook: Webhook,
+) -> Result<Decoded, Box<Status>> {
+    if let Some(kds) = fast::decode(raw) {
+        return Ok(Decoded {
+            kds,
+            raw_spec: None,
+        });
+    }
+    let object: Value = serde_json::from_str(raw.get()).map_err(|e| {
+        Box::new(Status::bad_request(format!(
+            "failed to read the object: {e}"
+        )))
+    })?;
+    let raw_spec = match webhook {
+        Webhook::Mutate => Some(object.get("spec").cloned().unwrap_or(Value::Null)),
+        Webhook::Validate => None,
     };
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .or(request_name)
+        .unwrap_or_default()
+        .to_owned();
+    match manifest::decode(object) {
+        Ok(kds) => Ok(Decoded { kds, raw_spec }),
+        Err(errs) => Err(Box::new(Status::invalid(&name, &errs))),
+    }
+}
+
+/// `/mutate`: the patch from the spec as sent to the defaulted spec.
+fn mutate(decoded: Decoded, ctx: &Context<'_>) -> Judgement {
     if ctx.expired() {
         return Judgement::deny(Status::timeout("defaulting"));
     }
-    defaulting::apply_defaults(&mut kds);
-    let defaulted = match serde_json::to_value(&kds.spec) {
-        Ok(v) => v,
-        Err(e) => {
-            return Judgement::deny(Status::bad_request(format!(
-                "failed to encode the defaulted spec: {e}"
-            )));
+    let Decoded { mut kds, raw_spec } = decoded;
+    let patch = match raw_spec {
+        // Fast path: the typed spec has the raw spec's shape; compare typed.
+        None => {
+            let received = kds.spec.clone();
+            defaulting::apply_defaults(&mut kds);
+            patch::typed_spec_patch(&received, &kds.spec)
+        }
+        // Slow path: camelCase, nulls and the like; diff the JSON exactly.
+        Some(raw_spec) => {
+            defaulting::apply_defaults(&mut kds);
+            let defaulted = match serde_json::to_value(&kds.spec) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Judgement::deny(Status::bad_request(format!(
+                        "failed to encode the defaulted spec: {e}"
+                    )));
+                }
+            };
+            patch::spec_patch(raw_spec, defaulted)
         }
     };
-    match patch::spec_patch(raw_spec, defaulted) {
+    match patch {
         Some(p) => Judgement {
             patch: Some(p),
             ..Judgement::allow(Verdict::Patched)
@@ -379,16 +449,12 @@ fn mutate(mut object: Value, name: &str, ctx: &Context<'_>) -> Judgement {
 /// `/validate`: the engine's defaulting, validation and policy gates (the same pipeline as
 /// the offline `validate` command), plus the update-only rules.
 fn validate(
-    object: Value,
-    old: Option<Value>,
+    mut kds: KubernetesDaemonSet,
+    old: Option<Old<'_>>,
     name: &str,
     namespace: &str,
     ctx: &Context<'_>,
 ) -> Judgement {
-    let mut kds = match manifest::decode(object) {
-        Ok(kds) => kds,
-        Err(errs) => return Judgement::deny(Status::invalid(name, &errs)),
-    };
     // Gates judge the namespace the object lives in; the request names it even when the
     // object's metadata leaves it out.
     if kds.metadata.namespace.as_deref().is_none_or(str::is_empty) && !namespace.is_empty() {
@@ -430,10 +496,25 @@ fn audit_annotations(warnings: &[GateWarning]) -> BTreeMap<String, String> {
     audit
 }
 
+/// The stored object of an UPDATE, as read with the request or still raw.
+enum Old<'a> {
+    Typed(Box<KubernetesDaemonSet>),
+    Raw(&'a RawValue),
+}
+
 /// The stored object of an UPDATE, defaulted; `None` (and a debug line) when it no longer
 /// decodes, in which case only the new object is judged.
-fn decode_old(old: Value, name: &str) -> Option<KubernetesDaemonSet> {
-    match manifest::decode(old) {
+fn decode_old(old: Old<'_>, name: &str) -> Option<KubernetesDaemonSet> {
+    let decoded = match old {
+        Old::Typed(kds) => Ok(*kds),
+        Old::Raw(raw) => match fast::decode(raw) {
+            Some(kds) => Ok(kds),
+            None => serde_json::from_str(raw.get())
+                .map_err(|_| FieldErrors::new())
+                .and_then(manifest::decode),
+        },
+    };
+    match decoded {
         Ok(mut kds) => {
             defaulting::apply_defaults(&mut kds);
             Some(kds)

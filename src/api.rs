@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
+mod bulk_map;
 mod quantity;
 mod shorthand;
 
@@ -244,8 +245,10 @@ pub struct CpuMemory {
 #[serde(deny_unknown_fields)]
 pub struct KubernetesDaemonSetContainerAppEnv {
     /// Plain variables: name → `{value}` (or `{value_from}`, which a cluster cannot resolve).
+    #[serde(default, deserialize_with = "bulk_map::deserialize")]
     pub variables: Option<BTreeMap<String, StringValueOrRef>>,
     /// Secret variables: name → `{value}` (stored in a generated Secret) or `{secret_ref}`.
+    #[serde(default, deserialize_with = "bulk_map::deserialize")]
     pub secrets: Option<BTreeMap<String, KubernetesSensitiveValue>>,
 }
 

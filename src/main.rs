@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc, as in the `kds-webhook` binary, the floor server and the admission bench: the same
+/// allocator everywhere, so the floor ratio compares review work only.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // One process-wide rustls provider (ring), before anything builds a TLS config. Err means
     // one is already installed, which is just as good.

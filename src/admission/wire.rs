@@ -1,20 +1,25 @@
 //! The AdmissionReview wire format, as far as the webhook reads and writes it.
 //!
 //! The request side decodes only what the webhook uses (unknown fields such as `userInfo` are
-//! skipped by serde without building values), with `object`/`oldObject` as plain JSON so that
-//! `manifest::decode` can take them by value: one parse of the body, no re-serialisation.
+//! skipped by serde without building values), with `object`/`oldObject` as raw JSON slices
+//! borrowed from the body: the envelope is checked (kind, operation) before anything pays for
+//! the object, which is then decoded once, straight into the typed model (`super::fast`), or
+//! on the slow path through a `Value` for precise errors.
 //! kube's typed `AdmissionRequest<DynamicObject>` would parse the object into a flattened
 //! `DynamicObject` first, and kube's `AdmissionResponse` serialises `patch` as an array of
 //! numbers (kube-rs issue 1781), so the reply is written here: base64 `patch`, and no
 //! `patch`/`patchType`/`status` keys at all when they do not apply.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use kube::core::GroupVersionKind;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize, de};
+use serde_json::value::RawValue;
 
+use super::Webhook;
 use super::status::Status;
+use crate::api::{GROUP, KIND as OBJECT_KIND, KubernetesDaemonSet};
 
 /// `apiVersion` of every review we accept and send.
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -24,19 +29,20 @@ pub const KIND: &str = "AdmissionReview";
 /// An incoming AdmissionReview.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReviewIn {
+pub struct ReviewIn<'a> {
     /// Must be [`API_VERSION`].
     pub api_version: String,
     /// Must be [`KIND`].
     pub kind: String,
     /// The request to judge.
-    pub request: RequestIn,
+    #[serde(borrow)]
+    pub request: RequestIn<'a>,
 }
 
 /// The `request` of an AdmissionReview.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RequestIn {
+pub struct RequestIn<'a> {
     /// Echoed in the reply.
     pub uid: String,
     /// The kind of the object being admitted.
@@ -49,15 +55,171 @@ pub struct RequestIn {
     /// The object's namespace.
     #[serde(default)]
     pub namespace: Option<String>,
-    /// The new object (CREATE, UPDATE).
-    #[serde(default)]
-    pub object: Option<Value>,
-    /// The stored object (UPDATE, DELETE).
-    #[serde(default)]
-    pub old_object: Option<Value>,
+    /// The new object (CREATE, UPDATE), as raw JSON.
+    #[serde(default, borrow)]
+    pub object: Option<&'a RawValue>,
+    /// The stored object (UPDATE, DELETE), as raw JSON.
+    #[serde(default, borrow)]
+    pub old_object: Option<&'a RawValue>,
     /// True for `--dry-run=server`; the webhook has no side effects, so this changes nothing.
     #[serde(default)]
     pub dry_run: Option<bool>,
+    /// `object`, already decoded by [`ReviewIn::read_typed`] (then `object` is `None`).
+    #[serde(skip)]
+    pub typed_object: Option<Box<KubernetesDaemonSet>>,
+    /// `oldObject`, already decoded by [`ReviewIn::read_typed`] (then `old_object` is `None`).
+    #[serde(skip)]
+    pub typed_old_object: Option<Box<KubernetesDaemonSet>>,
+}
+
+impl<'a> ReviewIn<'a> {
+    /// The single-pass read: the envelope, and on the way the object (and, for `/validate` of
+    /// an UPDATE, the stored object) straight into the typed model, but only once `kind` and
+    /// `operation` (which the API server writes before `object`) say that it is a
+    /// KubernetesDaemonSet CREATE/UPDATE; otherwise objects are kept raw or skipped. Any error,
+    /// including an object the fast path refuses, makes this `None`: the caller then reads the
+    /// body the plain way (`serde_json::from_slice`), whose errors it reports and whose raw
+    /// objects take the fast or the slow decode separately.
+    pub fn read_typed(body: &'a [u8], webhook: Webhook) -> Option<Self> {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let review = de::DeserializeSeed::deserialize(TypedReview(webhook), &mut de).ok()?;
+        de.end().ok()?;
+        Some(review)
+    }
+}
+
+/// Seed of the single-pass read of a review.
+struct TypedReview(Webhook);
+
+impl<'de> de::DeserializeSeed<'de> for TypedReview {
+    type Value = ReviewIn<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for TypedReview {
+    type Value = ReviewIn<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AdmissionReview")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut api_version, mut kind, mut request) = (None, None, None);
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "apiVersion" => api_version = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value()?),
+                "request" => request = Some(map.next_value_seed(TypedRequest(self.0))?),
+                _ => drop(map.next_value::<de::IgnoredAny>()?),
+            }
+        }
+        match (api_version, kind, request) {
+            (Some(api_version), Some(kind), Some(request)) => Ok(ReviewIn {
+                api_version,
+                kind,
+                request,
+            }),
+            _ => Err(de::Error::custom("incomplete review")),
+        }
+    }
+}
+
+/// Seed of the single-pass read of a review's `request`.
+struct TypedRequest(Webhook);
+
+impl<'de> de::DeserializeSeed<'de> for TypedRequest {
+    type Value = RequestIn<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// Decodes an object field with the fast path (`null` is `None`).
+struct TypedObject;
+
+impl<'de> de::DeserializeSeed<'de> for TypedObject {
+    type Value = Option<Box<KubernetesDaemonSet>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct Some_;
+        impl<'de> de::Visitor<'de> for Some_ {
+            type Value = Option<Box<KubernetesDaemonSet>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                super::fast::deserialize(d).map(|kds| Some(Box::new(kds)))
+            }
+        }
+        d.deserialize_option(Some_)
+    }
+}
+
+impl<'de> de::Visitor<'de> for TypedRequest {
+    type Value = RequestIn<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AdmissionRequest")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut uid, mut kind, mut operation) = (None, None::<GroupVersionKind>, None::<String>);
+        let mut r = RequestIn {
+            uid: String::new(),
+            kind: GroupVersionKind::gvk("", "", ""),
+            operation: String::new(),
+            name: None,
+            namespace: None,
+            object: None,
+            old_object: None,
+            dry_run: None,
+            typed_object: None,
+            typed_old_object: None,
+        };
+        while let Some(key) = map.next_key::<&str>()? {
+            // Known once `kind` and `operation` have been read: is this ours to decode?
+            let ours = kind
+                .as_ref()
+                .is_some_and(|k| k.group == GROUP && k.kind == OBJECT_KIND);
+            let op = operation.as_deref();
+            match key {
+                "uid" => uid = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value()?),
+                "operation" => operation = Some(map.next_value()?),
+                "name" => r.name = map.next_value()?,
+                "namespace" => r.namespace = map.next_value()?,
+                "dryRun" => r.dry_run = map.next_value()?,
+                "object" if ours && matches!(op, Some("CREATE" | "UPDATE")) => {
+                    r.typed_object = map.next_value_seed(TypedObject)?;
+                }
+                "object" => r.object = map.next_value()?,
+                "oldObject" if op.is_none() || kind.is_none() => r.old_object = map.next_value()?,
+                "oldObject" if ours && op == Some("UPDATE") && self.0 == Webhook::Validate => {
+                    r.typed_old_object = map.next_value_seed(TypedObject)?;
+                }
+                _ => drop(map.next_value::<de::IgnoredAny>()?),
+            }
+        }
+        match (uid, kind, operation) {
+            (Some(uid), Some(kind), Some(operation)) => Ok(RequestIn {
+                uid,
+                kind,
+                operation,
+                ..r
+            }),
+            _ => Err(de::Error::custom("incomplete request")),
+        }
+    }
 }
 
 /// An outgoing AdmissionReview.
@@ -105,5 +267,31 @@ impl<'a> ResponseOut<'a> {
             kind: KIND,
             response: self,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &[u8] = include_bytes!("../../tests/fixtures/reviews/create-seed.json");
+    const UPDATE: &[u8] = include_bytes!("../../tests/fixtures/reviews/update-seed.json");
+    const CAMEL: &[u8] = include_bytes!("../../tests/fixtures/reviews/create-camel.json");
+    const DELETE: &[u8] = include_bytes!("../../tests/fixtures/reviews/delete-seed.json");
+
+    #[test]
+    fn the_single_pass_read_decodes_our_objects_and_only_those() {
+        let r = ReviewIn::read_typed(SEED, Webhook::Mutate).expect("typed read");
+        assert!(r.request.typed_object.is_some() && r.request.object.is_none());
+        let r = ReviewIn::read_typed(UPDATE, Webhook::Validate).expect("typed read");
+        assert!(r.request.typed_old_object.is_some());
+        let r = ReviewIn::read_typed(UPDATE, Webhook::Mutate).expect("typed read");
+        assert!(r.request.typed_old_object.is_none() && r.request.old_object.is_none());
+        let r = ReviewIn::read_typed(DELETE, Webhook::Validate).expect("typed read");
+        assert!(r.request.typed_object.is_none() && r.request.typed_old_object.is_none());
+        assert!(
+            ReviewIn::read_typed(CAMEL, Webhook::Mutate).is_none(),
+            "camelCase takes the plain read"
+        );
     }
 }
