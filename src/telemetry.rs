@@ -4,6 +4,7 @@
 //! HTTP and TLS stacks (`hyper`, `h2`, `rustls`) are held at `warn` unless the filter names
 //! them, so that `--log-level debug` shows our debug lines, not every frame.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Default filter: our crate at `info`, everything else at `warn`.
@@ -79,8 +80,11 @@ pub fn filter(level: &str) -> Result<EnvFilter, TelemetryError> {
 /// Installs the global subscriber. A second call (tests) leaves the first one in place.
 pub fn init(args: &LogArgs) -> Result<(), TelemetryError> {
     let filter = filter(&args.level)?;
+    // Colours only on a terminal: redirected to a file or a log collector, escape codes are
+    // noise in every line.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // Err only when a subscriber is already installed, which is fine.
     let _ = match args.format {
