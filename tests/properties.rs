@@ -1,6 +1,8 @@
 //! Property tests over generated `KubernetesDaemonSet`s, plausible and implausible alike:
 //! defaulting is idempotent, its JSON patch reproduces it, anything that validates expands,
-//! every DaemonSet selects its own pods, and no input at all makes the pipeline panic.
+//! every DaemonSet selects its own pods, no input at all makes the pipeline panic, and
+//! `admission::review` answers every body properly (400 for non-reviews, a complete reply for
+//! every review).
 //!
 //! Case counts are kept moderate for CI's two cores; raise them locally with
 //! `PROPTEST_CASES=2000 cargo test --test properties`.
@@ -551,6 +553,102 @@ mod typed_patch {
                 String::from_utf8_lossy(&fast_reply.body),
                 String::from_utf8_lossy(&slow_reply.body)
             );
+        }
+    }
+}
+
+/// "Nothing is lost": whatever arrives, `admission::review` answers. A body that is not an
+/// AdmissionReview gets HTTP 400; every review (however broken its object, old object, kind or
+/// operation) gets HTTP 200 with the uid echoed and a boolean verdict, never a patch on
+/// /validate, and on /mutate only a patch that decodes and applies to the object sent.
+mod review_always_answers {
+    use super::*;
+    use base64::Engine as _;
+    use kds_webhook::admission::{self, Context, Webhook};
+
+    fn object() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            manifest_value(),
+            json_tree().prop_map(|spec| json!({
+                "apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "a"}, "spec": spec
+            })),
+            json_tree(),
+        ]
+    }
+
+    fn envelope() -> impl Strategy<Value = Value> {
+        let kind = prop_oneof![
+            Just(json!({"group": "kubernetes.project-planton.org", "version": "v1", "kind": KIND})),
+            Just(json!({"group": "apps", "version": "v1", "kind": "DaemonSet"})),
+        ];
+        let op = prop::sample::select(&["CREATE", "UPDATE", "DELETE", "CONNECT", "PATCH"][..]);
+        (
+            object(),
+            prop::option::of(object()),
+            kind,
+            op,
+            any::<bool>(),
+        )
+            .prop_map(|(object, old, kind, op, dry_run)| {
+                json!({
+                    "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                    "request": {
+                        "uid": "3b1f9e0c-5d2a-4f8e-9c7b-1a2b3c4d5e6f", "kind": kind,
+                        "operation": op, "name": "a", "namespace": "team-a",
+                        "object": object, "oldObject": old, "dryRun": dry_run
+                    }
+                })
+            })
+    }
+
+    fn check(body: &[u8], object: Option<&Value>) -> Result<(), TestCaseError> {
+        for webhook in [Webhook::Mutate, Webhook::Validate] {
+            let reply = admission::review(body, webhook, &Context::default());
+            prop_assert!(
+                reply.status == 200 || reply.status == 400,
+                "status {}",
+                reply.status
+            );
+            prop_assert!(!reply.body.is_empty());
+            if reply.status != 200 {
+                continue;
+            }
+            let v: Value = serde_json::from_slice(&reply.body).expect("200 is an AdmissionReview");
+            let r = &v["response"];
+            prop_assert_eq!(&v["kind"], "AdmissionReview");
+            prop_assert_eq!(&r["uid"], "3b1f9e0c-5d2a-4f8e-9c7b-1a2b3c4d5e6f");
+            prop_assert!(r["allowed"].is_boolean());
+            match (webhook, r.get("patch")) {
+                (Webhook::Validate, patch) => {
+                    prop_assert!(patch.is_none() && r.get("patchType").is_none());
+                }
+                (Webhook::Mutate, Some(p)) => {
+                    prop_assert_eq!(&r["patchType"], "JSONPatch");
+                    let raw = base64::engine::general_purpose::STANDARD
+                        .decode(p.as_str().expect("base64 string"))
+                        .expect("standard base64");
+                    let patch: json_patch::Patch = serde_json::from_slice(&raw).expect("RFC 6902");
+                    let mut patched = object.cloned().expect("a patch needs an object");
+                    prop_assert!(json_patch::patch(&mut patched, &patch).is_ok());
+                }
+                (Webhook::Mutate, None) => prop_assert!(r.get("patchType").is_none()),
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_get_an_answer(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            check(&bytes, None)?;
+        }
+
+        #[test]
+        fn any_review_gets_a_proper_answer(review in envelope()) {
+            let body = serde_json::to_vec(&review).expect("json");
+            check(&body, Some(&review["request"]["object"]))?;
         }
     }
 }
