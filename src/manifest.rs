@@ -295,6 +295,16 @@ fn decode_at<T: serde::de::DeserializeOwned>(
         Ok(t) => Some(t),
         Err(e) => {
             let (path, at) = render_path(root, e.path(), &v);
+            if is_secret_path(&path) {
+                // Neither the value nor serde's message (which quotes it) may be shown: the
+                // denial reaches the client, the API server's audit log and CI output.
+                errs.push(FieldError::invalid(
+                    path,
+                    "",
+                    "must be {value: ...} or {secret_ref: {name, key}} (the value is not shown)",
+                ));
+                return None;
+            }
             let msg = e.inner().to_string();
             errs.push(match at {
                 Some(bad) if !msg.starts_with("unknown field") => {
@@ -305,6 +315,11 @@ fn decode_at<T: serde::de::DeserializeOwned>(
             None
         }
     }
+}
+
+/// True under `spec.container.app.env.secrets`, whose values are secrets.
+fn is_secret_path(path: &FieldPath) -> bool {
+    path.as_str().contains(".env.secrets")
 }
 
 /// Renders a serde path in our syntax, and finds the value it points at.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::at::At;
 use super::field::{FieldError, FieldErrors, FieldPath};
 use super::target::value_or_ref;
-use super::{given, invalid_each, json_of, names};
+use super::{given, invalid_each, names};
 use crate::api::{
     KubernetesDaemonSetContainerAppEnv, KubernetesSecretKeyRef, KubernetesSensitiveValue,
     StringValueOrRef,
@@ -86,9 +86,11 @@ fn secret(
     errs: &mut FieldErrors,
 ) {
     match (&s.value, &s.secret_ref) {
+        // The value is a secret: never echo it (the denial reaches the client, the API
+        // server's audit log and CI output). apimachinery shows `""` in the same spot.
         (Some(_), Some(_)) => errs.push(FieldError::invalid(
             at.path(),
-            json_of(s),
+            "",
             "may not have more than one field specified at a time",
         )),
         (None, None) => errs.push(FieldError::required(
