@@ -48,26 +48,70 @@ pub struct Cause {
     pub message: String,
 }
 
+/// Most causes one denial carries. An object can be made to produce any number of errors
+/// (thousands of bad env names in a 3 MiB object); unbounded, each would be rendered twice
+/// (cause and message) and a small request could grow a reply of tens of megabytes. `kubectl`
+/// prints one line per cause; beyond a hundred nobody reads them, and `kds-webhook validate`
+/// lists them all offline.
+pub const MAX_CAUSES: usize = 100;
+/// Errors repeated in the status `message` (`kubectl` shows the causes instead).
+const MAX_MESSAGE_ERRORS: usize = 10;
+/// Longest rendered cause message, in characters (a value can be a 100 KB string).
+const MAX_CAUSE_CHARS: usize = 1024;
+/// Most warnings one reply carries: the API server keeps about 4 KiB of warning text (about
+/// 30 warnings of the longest size) and silently drops the rest.
+pub const MAX_WARNINGS: usize = 30;
+
 impl Status {
     /// The API server's own 422 for an invalid object:
-    /// `KubernetesDaemonSet.kubernetes.project-planton.org "<name>" is invalid: <aggregate>`.
+    /// `KubernetesDaemonSet.kubernetes.project-planton.org "<name>" is invalid: <aggregate>`,
+    /// bounded to [`MAX_CAUSES`] causes (a last cause says how many more there were).
     pub fn invalid(name: &str, errs: &FieldErrors) -> Self {
-        let causes = errs
+        let mut causes: Vec<Cause> = errs
             .iter()
+            .take(MAX_CAUSES)
             .map(|e| Cause {
                 field: e.path.to_string(),
                 reason: e.kind.reason(),
-                message: e.body(),
+                message: cut(e.body(), MAX_CAUSE_CHARS),
             })
             .collect();
+        let more = errs.len().saturating_sub(MAX_CAUSES);
+        if more > 0 {
+            causes.push(Cause {
+                field: "spec".to_owned(),
+                reason: "FieldValueTooMany",
+                message: format!(
+                    "Too many: {more} more errors not shown; `kds-webhook validate` lists them all"
+                ),
+            });
+        }
+        let message = if errs.len() > MAX_MESSAGE_ERRORS {
+            let head: FieldErrors = errs
+                .iter()
+                .take(MAX_MESSAGE_ERRORS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            format!(
+                "{} and {} more",
+                cut(
+                    head.aggregate_message(),
+                    MAX_MESSAGE_ERRORS * MAX_CAUSE_CHARS
+                ),
+                errs.len() - MAX_MESSAGE_ERRORS
+            )
+        } else {
+            cut(
+                errs.aggregate_message(),
+                MAX_MESSAGE_ERRORS * MAX_CAUSE_CHARS,
+            )
+        };
         Self {
             status: "Failure",
             code: 422,
             reason: "Invalid",
-            message: format!(
-                "{KIND}.{GROUP} {name:?} is invalid: {}",
-                errs.aggregate_message()
-            ),
+            message: format!("{KIND}.{GROUP} {name:?} is invalid: {message}"),
             details: Some(Details {
                 name: name.to_owned(),
                 group: GROUP,
@@ -100,9 +144,20 @@ impl Status {
     }
 }
 
+/// `s` cut to at most `max` characters, with `...` where it was cut.
+fn cut(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max - 3).collect();
+    out.push_str("...");
+    out
+}
+
 /// Cleans warnings for the API server, which silently drops empty ones and any containing a
 /// control character: control characters become spaces, surrounding space is trimmed, long
-/// ones are cut to [`MAX_WARNING_CHARS`] with `...`, empties and duplicates are dropped.
+/// ones are cut to [`MAX_WARNING_CHARS`] with `...`, empties and duplicates are dropped, and
+/// at most [`MAX_WARNINGS`] are kept.
 pub fn clean_warnings(raw: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in raw {
@@ -125,6 +180,9 @@ pub fn clean_warnings(raw: impl IntoIterator<Item = String>) -> Vec<String> {
         if !out.contains(&w) {
             out.push(w);
         }
+        if out.len() == MAX_WARNINGS {
+            break;
+        }
     }
     out
 }
@@ -133,6 +191,56 @@ pub fn clean_warnings(raw: impl IntoIterator<Item = String>) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::validation::field::{FieldError, FieldPath};
+
+    fn many(n: usize, value: &str) -> FieldErrors {
+        (0..n)
+            .map(|i| {
+                FieldError::invalid(
+                    FieldPath::root("spec").child("env").key(&format!("BAD={i}")),
+                    value,
+                    "a valid environment variable name must consist only of printable ASCII characters other than '='",
+                )
+            })
+            .collect::<Vec<_>>()
+            .into()
+    }
+
+    #[test]
+    fn a_denial_is_bounded_however_many_errors_there_are() {
+        let status = Status::invalid("agent", &many(5_000, "x"));
+        let causes = &status.details.as_ref().expect("details").causes;
+        assert_eq!(causes.len(), MAX_CAUSES + 1);
+        assert_eq!(causes[MAX_CAUSES].reason, "FieldValueTooMany");
+        assert!(
+            causes[MAX_CAUSES]
+                .message
+                .starts_with("Too many: 4900 more errors not shown")
+        );
+        assert!(
+            status.message.ends_with(" and 4990 more"),
+            "{}",
+            status.message
+        );
+        let reply = serde_json::to_vec(&status).expect("json");
+        assert!(reply.len() < 64 * 1024, "{} bytes", reply.len());
+    }
+
+    #[test]
+    fn a_huge_value_is_cut_in_its_cause() {
+        let status = Status::invalid("agent", &many(1, &"v".repeat(100_000)));
+        let cause = &status.details.as_ref().expect("details").causes[0];
+        assert_eq!(cause.message.chars().count(), MAX_CAUSE_CHARS);
+        assert!(cause.message.ends_with("..."));
+        assert!(status.message.len() < 12 * 1024);
+    }
+
+    #[test]
+    fn at_most_max_warnings_are_kept() {
+        let out =
+            clean_warnings((0..500).map(|i| format!("spec.ports[{i}].host_port: opens a port")));
+        assert_eq!(out.len(), MAX_WARNINGS);
+        assert_eq!(out[0], "spec.ports[0].host_port: opens a port");
+    }
 
     #[test]
     fn invalid_status_has_one_cause_per_error() {
