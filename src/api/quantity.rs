@@ -207,7 +207,8 @@ fn div_ceil_pow10(v: i128, exp: i32) -> Result<i128, QuantityError> {
         return Ok(0);
     }
     match 10i128.checked_pow(exp.unsigned_abs()) {
-        Some(d) => Ok((v + d - 1) / d),
+        // `v` is a non-negative mantissa; `(v + d - 1) / d` would overflow for v near i128::MAX.
+        Some(d) => Ok(v / d + i128::from(v % d != 0)),
         // Dividing by more than 10^38 leaves less than one nano: the smallest step up.
         None => Ok(1),
     }
@@ -297,6 +298,9 @@ mod tests {
         assert_eq!(nanos("100.035k"), 100_035 * 1_000_000_000);
         assert_eq!(nanos("0.0000000001"), 1, "rounded up to 1n");
         assert_eq!(nanos("3.001n"), 4);
+        // 1.3e-27 Ei = 1.4988n: the scaled mantissa is near i128::MAX, and the rounding up
+        // must not overflow on the way (it did: a debug-build panic, a wrong 0 in release).
+        assert_eq!(nanos("0.00000000000000000000000000130000000000Ei"), 2);
         assert_eq!(
             ParsedQuantity::parse("1E").map(|q| q.format),
             Ok(QuantityFormat::DecimalSi)
