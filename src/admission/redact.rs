@@ -2,7 +2,10 @@
 //!
 //! `spec.container.app.env.secrets.<NAME>.value` holds literal secrets. Any `secrets` map's
 //! entries have their `value` replaced, wherever the map sits, and patch operations whose path
-//! runs through `/secrets` lose their value entirely.
+//! runs through `/secrets` lose their value entirely. Annotations are replaced whole: kubectl's
+//! client-side apply copies the entire object, secrets included, into the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation as a JSON *string*, which no
+//! walk over the object's structure would see into.
 
 use serde_json::Value;
 
@@ -40,7 +43,13 @@ fn redact_in_place(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
-                if k == "secrets"
+                if k == "annotations"
+                    && let Value::Object(annotations) = child
+                {
+                    for value in annotations.values_mut() {
+                        *value = Value::from(REDACTED);
+                    }
+                } else if k == "secrets"
                     && let Value::Object(entries) = child
                 {
                     for entry in entries.values_mut() {
@@ -76,5 +85,18 @@ mod tests {
         let r = object(&v).to_string();
         assert!(!r.contains("hunter2"), "{r}");
         assert!(r.contains("visible") && r.contains("secret_ref"), "{r}");
+    }
+
+    #[test]
+    fn hides_the_copy_kubectl_keeps_in_last_applied_configuration() {
+        let applied = json!({"spec": {"container": {"app": {"env": {"secrets": {"TOKEN": {"value": "hunter2"}}}}}}});
+        let v = json!({"metadata": {"name": "a", "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": applied.to_string()}}});
+        let r = object(&v).to_string();
+        assert!(!r.contains("hunter2"), "{r}");
+        assert!(
+            r.contains("last-applied-configuration") && r.contains("\"name\":\"a\""),
+            "{r}"
+        );
     }
 }
