@@ -157,3 +157,34 @@ fn needs_exactly_one_source_of_the_ca() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/ca.crt"));
 }
+
+#[test]
+fn refuses_namespaces_the_webhooks_would_leave_unchecked_and_bad_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.kds-system.svc");
+    let ca = dir.path().join("ca.crt");
+    let ca = ca.to_str().expect("path");
+    for (args, says) in [
+        (
+            vec!["-n", "default"],
+            "install kds-webhook into its own namespace",
+        ),
+        (
+            vec!["-n", "kube-system"],
+            "install kds-webhook into its own namespace",
+        ),
+        (vec!["-n", "Bad_NS"], "RFC 1123 label"),
+        (
+            vec!["-n", "kds-system", "--image", "bad image"],
+            "--image \"bad image\"",
+        ),
+    ] {
+        let mut all = vec!["manifests", "--ca-bundle", ca];
+        all.extend(args.iter().copied());
+        let out = kds_webhook(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing half-printed");
+    }
+}

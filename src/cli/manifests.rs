@@ -57,6 +57,10 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         cert_dir,
         policy,
     } = args;
+    check_namespace(&namespace)?;
+    if let Err(e) = crate::validation::image::check_reference(&image) {
+        anyhow::bail!("--image {image:?}: {}", e.message());
+    }
     let tls = match (ca_bundle, cert_dir) {
         (Some(file), None) => {
             let ca = read(&file)?;
@@ -85,6 +89,24 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         m.check_names(&opts)?;
     }
     Ok(opts)
+}
+
+/// The namespace must be a valid name, and the webhook's own: its configurations exclude the
+/// namespace they run in (so they can never block their own recovery), so installing into
+/// `default` or `kube-system` would leave every KubernetesDaemonSet there unchecked. The chart
+/// refuses the same two.
+fn check_namespace(namespace: &str) -> anyhow::Result<()> {
+    let msgs = crate::validation::names::dns1123_label(namespace);
+    if let Some(m) = msgs.first() {
+        anyhow::bail!("--namespace {namespace:?}: {m}");
+    }
+    if ["default", "kube-system"].contains(&namespace) {
+        anyhow::bail!(
+            "--namespace {namespace:?}: install kds-webhook into its own namespace (e.g. kds-system): \
+             the webhooks exclude the namespace they run in, so objects there would go unchecked"
+        );
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
