@@ -60,8 +60,13 @@ pub const TIMEOUT_SECONDS: i32 = 5;
 pub const FAILURE_POLICY: &str = "Fail";
 /// `serve --shutdown-timeout`: the server's drain deadline after SIGTERM.
 pub const SHUTDOWN_TIMEOUT: &str = "10s";
-/// `terminationGracePeriodSeconds`, longer than [`SHUTDOWN_TIMEOUT`].
+/// `terminationGracePeriodSeconds`, longer than [`PRE_STOP_SLEEP_SECONDS`] plus
+/// [`SHUTDOWN_TIMEOUT`].
 pub const TERMINATION_GRACE_PERIOD_SECONDS: i64 = 30;
+/// The `preStop` sleep before SIGTERM. Endpoint removal takes a moment to reach every kube-proxy
+/// and API server; without the sleep the pod stops accepting connections while it is still
+/// being sent new ones, and with `failurePolicy: Fail` those calls fail every rollout and drain.
+pub const PRE_STOP_SLEEP_SECONDS: i64 = 5;
 /// The non-root UID and GID the container runs as (distroless `nonroot`).
 pub const RUN_AS_USER: i64 = 65532;
 /// Where the TLS Secret is mounted.

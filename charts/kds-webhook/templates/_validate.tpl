@@ -52,8 +52,8 @@ deployment.yaml; every failure says what is wrong and how to fix it.
 {{- else if hasSuffix "h" $timeout -}}
 {{- $seconds = mul (trimSuffix "h" $timeout | int) 3600 -}}
 {{- end -}}
-{{- if ge (int $seconds) (int $v.terminationGracePeriodSeconds) -}}
-{{- fail (printf "server.shutdownTimeout (%s) must be shorter than terminationGracePeriodSeconds (%d), or pods are killed mid-drain" $timeout (int $v.terminationGracePeriodSeconds)) -}}
+{{- if ge (add (int $seconds) (int $v.preStopSleepSeconds)) (int $v.terminationGracePeriodSeconds) -}}
+{{- fail (printf "preStopSleepSeconds (%d) plus server.shutdownTimeout (%s) must be shorter than terminationGracePeriodSeconds (%d), or pods are killed mid-drain" (int $v.preStopSleepSeconds) $timeout (int $v.terminationGracePeriodSeconds)) -}}
 {{- end -}}
 
 {{- if eq (int $v.containerPorts.https) (int $v.containerPorts.admin) -}}
