@@ -150,14 +150,27 @@ pub fn ensure(dir: &Path, names: &[String], force: bool) -> Result<Ensured, Erro
 }
 
 /// Writes a file through a temporary name and a rename; `secret` files get mode 0600.
+///
+/// The temporary name is per file (`.tls.key.tmp`), so a key and its certificate never share
+/// one, and it is created fresh (`create_new`: no symlink followed, no stale file whose looser
+/// mode would be kept); a leftover from a crash is removed first.
 fn write(path: &Path, content: &[u8], secret: bool) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
-    let tmp = path.with_extension("tmp");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;

@@ -146,13 +146,22 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let (cert_pem, key_pem) = (read(&cert_path)?, read(&key_path)?);
     let tls_config = tls::server_config(&cert_pem, &key_pem, &settings)?;
     record_expiry(&metrics, &cert_pem);
-    let policy = match &config.policy {
-        Some(p) => Some(Arc::new(Policy::load(p).map_err(Error::Policy)?)),
-        None => None,
-    };
+    // One read: the bytes the reloader compares against are exactly the ones parsed, so an
+    // edit between two reads can never leave an old policy in force unnoticed.
     let policy_bytes = match &config.policy {
-        Some(p) => read(p)?,
+        Some(p) => std::fs::read(p).map_err(|source| {
+            Error::Policy(PolicyError::Read {
+                path: p.display().to_string(),
+                source,
+            })
+        })?,
         None => Vec::new(),
+    };
+    let policy = match &config.policy {
+        Some(_) => Some(Arc::new(
+            Policy::from_yaml(&String::from_utf8_lossy(&policy_bytes)).map_err(Error::Policy)?,
+        )),
+        None => None,
     };
 
     let admin_listener = bind(config.admin_addr).await?;
@@ -294,7 +303,7 @@ fn spawn_tls_reloader(
     tx: watch::Sender<Arc<ServerConfig>>,
     stop: &CancellationToken,
 ) {
-    let (ok_metrics, err_metrics) = (metrics.clone(), metrics.clone());
+    let (expiry_metrics, reload_metrics) = (metrics.clone(), metrics.clone());
     let reloader = Reloader {
         what: "certificate",
         paths: paths.to_vec(),
@@ -302,10 +311,10 @@ fn spawn_tls_reloader(
         parse: move |files: &[Vec<u8>]| {
             let config =
                 tls::server_config(&files[0], &files[1], &settings).map_err(|e| error_chain(&e))?;
-            record_expiry(&ok_metrics, &files[0]);
+            record_expiry(&expiry_metrics, &files[0]);
             Ok(config)
         },
-        on_success: Box::new(move |_| metrics_inc(&err_metrics, true)),
+        on_success: Box::new(move |_| metrics_inc(&reload_metrics, true)),
         on_failure: Box::new({
             let m = metrics.clone();
             move || metrics_inc(&m, false)

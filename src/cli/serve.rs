@@ -85,9 +85,14 @@ pub struct LimitArgs {
 }
 
 /// A positive Go-style duration (`10s`, `500ms`, `1m`).
+/// The longest timeout or interval accepted: a day. Longer values mean nothing for a webhook
+/// the API server gives at most 30 s, and would overflow `Instant` arithmetic.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 fn duration(s: &str) -> Result<Duration, String> {
     match crate::config::parse_duration(s) {
-        Some(d) if !d.is_zero() => Ok(d),
+        Some(d) if !d.is_zero() && d <= MAX_DURATION => Ok(d),
+        Some(d) if d > MAX_DURATION => Err(format!("{s:?} is longer than 24h")),
         _ => Err(format!(
             "{s:?} is not a positive duration such as 10s, 500ms or 1m"
         )),
