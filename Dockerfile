@@ -7,8 +7,8 @@
 # The builder is Debian 12 (bookworm) so that the binary's glibc matches the distroless
 # cc-debian12 runtime (a newer builder's glibc would not start there).
 FROM rust:1.95.0-bookworm AS build
-# The image's toolchain is the one rust-toolchain.toml pins; naming it stops rustup from
-# fetching the rustfmt/clippy components the file also lists, which a release build needs not.
+# rust-toolchain.toml follows `stable` and lists rustfmt/clippy; naming the image's own toolchain
+# keeps rustup from fetching components a release build does not need.
 ENV RUSTUP_TOOLCHAIN=1.95.0
 WORKDIR /src
 COPY . .
