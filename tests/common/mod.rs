@@ -122,6 +122,21 @@ namespaces:
     exempt: true
 ";
 
+/// Posts the seed review to `path` on `client` and asserts a 200 answer: the check that a
+/// server (after a rotation, a restart, a refused reload...) still reviews.
+pub async fn assert_answers(client: &mut Client, path: &str) {
+    let reply = client
+        .post(path, fixture("create-seed.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
 pub fn write_atomic(path: &Path, content: &[u8]) {
     let tmp = path.with_extension("writing");
     std::fs::write(&tmp, content).unwrap();
