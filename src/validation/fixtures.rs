@@ -248,3 +248,12 @@ fn mk_mounts() -> Vec<VolumeMount> {
         },
     ]
 }
+
+/// The app container of a fixture, for mutations.
+pub fn app(k: &mut KubernetesDaemonSet) -> &mut KubernetesDaemonSetContainerApp {
+    k.spec
+        .container
+        .as_mut()
+        .and_then(|c| c.app.as_mut())
+        .expect("app")
+}

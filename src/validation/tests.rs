@@ -1,19 +1,11 @@
 //! Table tests for every rule, each both ways: a mutation of a valid object that stays valid,
 //! and one that fails with the exact path and a distinctive part of the message.
 
-use super::fixtures::{mk_valid, seed};
+use super::fixtures::{app, mk_valid, seed};
 use super::validate;
 use crate::api::*;
 
 type Mutation = fn(&mut KubernetesDaemonSet);
-
-fn app(k: &mut KubernetesDaemonSet) -> &mut KubernetesDaemonSetContainerApp {
-    k.spec
-        .container
-        .as_mut()
-        .and_then(|c| c.app.as_mut())
-        .expect("app")
-}
 
 fn sidecar(k: &mut KubernetesDaemonSet) -> &mut SidecarContainer {
     let c = k.spec.container.as_mut().expect("container");

@@ -1,18 +1,10 @@
 //! Warnings: each one alone, and the length bound.
 
-use super::super::fixtures::{mk_valid, seed};
+use super::super::fixtures::{app, mk_valid, seed};
 use super::super::warnings::collect;
 use crate::api::*;
 
 type Mutation = fn(&mut KubernetesDaemonSet);
-
-fn app(k: &mut KubernetesDaemonSet) -> &mut KubernetesDaemonSetContainerApp {
-    k.spec
-        .container
-        .as_mut()
-        .and_then(|c| c.app.as_mut())
-        .expect("app")
-}
 
 fn sc(k: &mut KubernetesDaemonSet) -> &mut KubernetesDaemonSetSecurityContext {
     app(k).security_context.as_mut().expect("sc")
