@@ -19,6 +19,23 @@ pub const LABEL_NAME: &str = "planton.ai/name";
 /// Label marking Planton-managed resources (original).
 pub const LABEL_RESOURCE: &str = "planton.ai/resource";
 
+/// Label on every object the controller applies: the owning KubernetesDaemonSet's name. With
+/// [`OWNER_NAMESPACE_LABEL`] it is how the controller finds (and only ever prunes) its own
+/// children, and how the drift guard recognises them. Label values hold at most 63 characters,
+/// so name and namespace are two labels rather than one `<namespace>/<name>` value.
+pub const OWNER_NAME_LABEL: &str = "kubernetes.project-planton.org/owner-name";
+/// Label on every object the controller applies: the owning KubernetesDaemonSet's namespace.
+pub const OWNER_NAMESPACE_LABEL: &str = "kubernetes.project-planton.org/owner-namespace";
+/// Annotation on every object the controller applies: `<namespace>/<name>` of the owner, for
+/// people (`kubectl describe`) and for children that an ownerReference cannot point from
+/// (cluster-scoped objects, objects in another namespace).
+pub const OWNER_ANNOTATION: &str = "kubernetes.project-planton.org/owner";
+/// The controller's server-side apply field manager.
+pub const CONTROLLER_FIELD_MANAGER: &str = "kds-controller";
+/// The finalizer the controller puts on a KubernetesDaemonSet whose children cannot be
+/// garbage-collected through ownerReferences (cluster-scoped or in another namespace).
+pub const CONTROLLER_FINALIZER: &str = "kubernetes.project-planton.org/cleanup";
+
 /// The object's name (`metadata.name`), or empty.
 pub fn name(kds: &KubernetesDaemonSet) -> &str {
     kds.metadata.name.as_deref().unwrap_or_default()
