@@ -46,9 +46,12 @@ pub type IntOrString = k8s_openapi::apimachinery::pkg::util::intstr::IntOrString
     shortname = "kds",
     namespaced,
     status = "KubernetesDaemonSetStatus",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status","description":"The controller's Ready condition: every desired pod updated and available"}"#,
+    printcolumn = r#"{"name":"Desired","type":"integer","jsonPath":".status.desiredNumberScheduled","description":"Nodes that should run the agent"}"#,
+    printcolumn = r#"{"name":"Pods-Ready","type":"integer","jsonPath":".status.numberReady","description":"Nodes with a ready agent pod"}"#,
     printcolumn = r#"{"name":"Target-Namespace","type":"string","jsonPath":".spec.namespace.value","description":"Namespace the DaemonSet is deployed to"}"#,
-    printcolumn = r#"{"name":"Image","type":"string","jsonPath":".spec.container.app.image.repo","description":"App container image repository"}"#,
-    printcolumn = r#"{"name":"Tag","type":"string","jsonPath":".spec.container.app.image.tag","description":"App container image tag"}"#,
+    printcolumn = r#"{"name":"Image","type":"string","priority":1,"jsonPath":".spec.container.app.image.repo","description":"App container image repository"}"#,
+    printcolumn = r#"{"name":"Tag","type":"string","priority":1,"jsonPath":".spec.container.app.image.tag","description":"App container image tag"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(deny_unknown_fields)]
@@ -88,12 +91,59 @@ pub struct KubernetesDaemonSetSpec {
     pub rbac: Option<KubernetesDaemonSetRbac>,
 }
 
-/// What the resource reports back; kept from the original for compatibility.
+/// A `metav1.Condition` (`type`, `status`, `reason`, `message`, `lastTransitionTime`,
+/// `observedGeneration`), the shape kubectl, kstatus and GitOps tools read.
+pub type Condition = k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+
+/// What the controller reports back. The new fields follow the Kubernetes API conventions
+/// (camelCase, `observedGeneration`, `conditions` as a list map keyed by `type`) because that is
+/// what `kubectl wait`, kstatus, Argo CD and Flux read; `outputs` keeps the original's shape.
+///
+/// Every field must be declared here: the API server answers **500** to a status apply that
+/// carries a field the CRD's status schema does not declare.
 #[skip_serializing_none]
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct KubernetesDaemonSetStatus {
-    /// Outputs of the last deployment.
+    /// The `metadata.generation` the controller last acted on; the conditions describe it.
+    pub observed_generation: Option<i64>,
+    /// `Ready`, `Reconciling` and `Stalled`, one entry per type.
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Option<Vec<Condition>>,
+    /// The namespace the DaemonSet runs in.
+    pub target_namespace: Option<String>,
+    /// The DaemonSet's `desiredNumberScheduled`: nodes that should run the agent.
+    pub desired_number_scheduled: Option<i32>,
+    /// The DaemonSet's `currentNumberScheduled`: nodes running an agent pod.
+    pub current_number_scheduled: Option<i32>,
+    /// The DaemonSet's `updatedNumberScheduled`: nodes running the current pod template.
+    pub updated_number_scheduled: Option<i32>,
+    /// The DaemonSet's `numberReady`: nodes with a ready agent pod.
+    pub number_ready: Option<i32>,
+    /// The DaemonSet's `numberAvailable`: nodes with an available agent pod.
+    pub number_available: Option<i32>,
+    /// Every object the controller applied for this resource, so that what a new spec no
+    /// longer produces can be pruned, and what is left is cleaned up on delete.
+    pub inventory: Option<Vec<InventoryEntry>>,
+    /// Outputs of the last deployment (the original's, counts as strings).
     pub outputs: Option<KubernetesDaemonSetStackOutputs>,
+}
+
+/// One object the controller applied.
+#[skip_serializing_none]
+#[derive(
+    Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema,
+)]
+pub struct InventoryEntry {
+    /// `apiVersion` of the object, for example `apps/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Kind of the object, for example `DaemonSet`.
+    pub kind: String,
+    /// Namespace, absent for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// Name of the object.
+    pub name: String,
 }
 
 /// The original's stack outputs (counts are strings there).

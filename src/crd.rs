@@ -92,7 +92,18 @@ mod tests {
             .flatten()
             .map(|c| c.name.as_str())
             .collect();
-        assert_eq!(cols, ["Target-Namespace", "Image", "Tag", "Age"]);
+        assert_eq!(
+            cols,
+            [
+                "Ready",
+                "Desired",
+                "Pods-Ready",
+                "Target-Namespace",
+                "Image",
+                "Tag",
+                "Age"
+            ]
+        );
     }
 
     #[test]
@@ -124,6 +135,105 @@ mod tests {
         assert_eq!(
             host_path.get("x-kubernetes-preserve-unknown-fields"),
             Some(&Value::Bool(true))
+        );
+    }
+}
+
+#[cfg(test)]
+mod status_schema_tests {
+    use super::*;
+    use crate::api::{
+        Condition, InventoryEntry, KubernetesDaemonSetStackOutputs, KubernetesDaemonSetStatus,
+    };
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    /// Every key path of `value`, with `[]` for list items.
+    fn paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let p = format!("{prefix}.{k}");
+                    out.push(p.clone());
+                    paths(v, &p, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| paths(v, &format!("{prefix}[]"), out)),
+            _ => {}
+        }
+    }
+
+    /// The schema node for a path such as `.conditions[].type`, if declared.
+    fn declared<'a>(mut node: &'a Value, path: &str) -> Option<&'a Value> {
+        for part in path.trim_start_matches('.').split('.') {
+            let (name, items) = part.strip_suffix("[]").map_or((part, false), |n| (n, true));
+            node = node.get("properties")?.get(name)?;
+            if items {
+                node = node.get("items")?;
+            }
+        }
+        Some(node)
+    }
+
+    /// The API server answers 500 to a status apply with a field its schema does not declare,
+    /// so every field the controller can write must be in the CRD's status schema.
+    #[test]
+    fn status_schema_declares_every_field_the_controller_writes() {
+        let full = KubernetesDaemonSetStatus {
+            observed_generation: Some(3),
+            conditions: Some(vec![Condition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                reason: "Available".into(),
+                message: "all pods available".into(),
+                observed_generation: Some(3),
+                last_transition_time: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+            }]),
+            target_namespace: Some("logging".into()),
+            desired_number_scheduled: Some(1),
+            current_number_scheduled: Some(1),
+            updated_number_scheduled: Some(1),
+            number_ready: Some(1),
+            number_available: Some(1),
+            inventory: Some(vec![InventoryEntry {
+                api_version: "apps/v1".into(),
+                kind: "DaemonSet".into(),
+                namespace: Some("logging".into()),
+                name: "agent".into(),
+            }]),
+            outputs: Some(KubernetesDaemonSetStackOutputs {
+                namespace: Some("logging".into()),
+                daemonset_name: Some("agent".into()),
+                desired_number_scheduled: Some("1".into()),
+                current_number_scheduled: Some("1".into()),
+                number_ready: Some("1".into()),
+            }),
+        };
+        let written = serde_json::to_value(&full).expect("serialises");
+        let crd = crd_value();
+        let schema = crd
+            .pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status")
+            .expect("status schema");
+        let mut all = Vec::new();
+        paths(&written, "", &mut all);
+        assert!(all.len() > 20, "{all:?}");
+        for path in &all {
+            assert!(
+                declared(schema, path).is_some(),
+                "status{path} is not declared"
+            );
+        }
+        let conditions = declared(schema, ".conditions").expect("conditions");
+        assert_eq!(conditions["x-kubernetes-list-type"], "map");
+        assert_eq!(
+            conditions["x-kubernetes-list-map-keys"],
+            serde_json::json!(["type"])
+        );
+        let required = &conditions["items"]["required"];
+        assert!(
+            required
+                .as_array()
+                .is_some_and(|r| r.contains(&"type".into())),
+            "a list map key must be required: {required}"
         );
     }
 }
