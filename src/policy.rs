@@ -26,7 +26,7 @@ use crate::validation::field::{FieldErrors, FieldPath};
 mod config;
 mod gates;
 mod image_ref;
-mod pattern;
+pub(crate) mod pattern;
 mod scope;
 
 pub use config::{API_VERSION, KIND};

@@ -22,7 +22,20 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use super::routes::plain;
-use crate::metrics::{self, Metrics};
+use crate::metrics;
+
+/// Anything the admin port can serve at `/metrics`: the webhook's and the controller's
+/// registries share one admin server.
+pub trait MetricsText: Send + Sync + 'static {
+    /// The registry in OpenMetrics text.
+    fn encode(&self) -> String;
+}
+
+impl MetricsText for metrics::Metrics {
+    fn encode(&self) -> String {
+        metrics::Metrics::encode(self)
+    }
+}
 
 const STARTING: u8 = 0;
 const READY: u8 = 1;
@@ -57,10 +70,10 @@ impl Readiness {
     }
 }
 
-/// Serves the admin port until `stop`.
+/// Serves the admin port until `stop`: `/livez`, `/readyz` (per `readiness`), `/metrics`.
 pub async fn serve(
     listener: TcpListener,
-    metrics: Arc<Metrics>,
+    metrics: Arc<dyn MetricsText>,
     readiness: Arc<Readiness>,
     stop: CancellationToken,
 ) {
@@ -99,7 +112,7 @@ pub async fn serve(
 
 fn handle(
     req: &Request<Incoming>,
-    metrics: &Metrics,
+    metrics: &Arc<dyn MetricsText>,
     readiness: &Readiness,
 ) -> Response<Full<Bytes>> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
