@@ -182,8 +182,10 @@ async fn apply(
         Plan::Stalled(stall) => return stalled(kds, ctx, stall).await,
         Plan::Apply(desired) => desired,
     };
-    let previous = kds.status.as_ref();
-    let previous_inventory = previous
+    // The status as the server holds it now; updated by each status write of this reconcile.
+    let mut current = kds.status.clone();
+    let previous_inventory = current
+        .as_ref()
         .and_then(|s| s.inventory.clone())
         .unwrap_or_default();
 
@@ -224,8 +226,12 @@ async fn apply(
 
     // Record the intent before creating anything new, so nothing applied is ever forgotten.
     if !inventory.iter().all(|e| previous_inventory.contains(e)) {
-        let intent = status::with_inventory(previous, plan::union(&previous_inventory, &inventory));
+        let intent = status::with_inventory(
+            current.as_ref(),
+            plan::union(&previous_inventory, &inventory),
+        );
         write_status(&api_for(ctx, key), key, &intent).await?;
+        current = Some(intent);
     }
 
     let mut rollout = Rollout::default();
@@ -261,15 +267,15 @@ async fn apply(
                     reason: StallReason::ApplyRejected,
                     message,
                 };
-                return stalled(kds, ctx, stall).await;
+                return stalled_at(kds, current.as_ref(), ctx, stall).await;
             }
-            Err(e) => return retrying(kds, ctx, key, e).await,
+            Err(e) => return retrying(kds, current.as_ref(), ctx, key, e).await,
         }
     }
 
     let pruned = match prune(ctx, key, &plan::prune_set(&previous_inventory, &inventory)).await {
         Ok(pruned) => pruned,
-        Err(e) => return retrying(kds, ctx, key, e).await,
+        Err(e) => return retrying(kds, current.as_ref(), ctx, key, e).await,
     };
     release(ctx, key, |e| !inventory.contains(e));
 
@@ -279,8 +285,8 @@ async fn apply(
         rollout: rollout.clone(),
         inventory,
     };
-    let next = status::next(previous, kds.metadata.generation, &applied, &now());
-    if previous != Some(&next) {
+    let next = status::next(current.as_ref(), kds.metadata.generation, &applied, &now());
+    if current.as_ref() != Some(&next) {
         write_status(&api_for(ctx, key), key, &next).await?;
     }
     *lock(outcome) = "applied";
@@ -327,8 +333,17 @@ async fn cleanup(
 
 /// Writes the stalled status (when it changed) and an event (when newly stalled).
 async fn stalled(kds: &KubernetesDaemonSet, ctx: &Context, stall: Stall) -> Result<Action, Error> {
+    stalled_at(kds, kds.status.as_ref(), ctx, stall).await
+}
+
+/// [`stalled`], given the status as this reconcile last wrote it.
+async fn stalled_at(
+    kds: &KubernetesDaemonSet,
+    previous: Option<&KubernetesDaemonSetStatus>,
+    ctx: &Context,
+    stall: Stall,
+) -> Result<Action, Error> {
     let key = OwnerKey::of(kds);
-    let previous = kds.status.as_ref();
     let was = previous.and_then(|s| status::condition(s, status::STALLED));
     let news = !was.is_some_and(|c| c.status == "True" && c.message == stall.message);
     let next = status::next(
@@ -358,6 +373,7 @@ async fn stalled(kds: &KubernetesDaemonSet, ctx: &Context, stall: Stall) -> Resu
 /// Records a transient failure in status (best effort) and hands the error to the backoff.
 async fn retrying(
     kds: &KubernetesDaemonSet,
+    previous: Option<&KubernetesDaemonSetStatus>,
     ctx: &Context,
     key: &OwnerKey,
     error: kube::Error,
@@ -365,7 +381,6 @@ async fn retrying(
     let outcome = Outcome::Retrying {
         message: error.to_string(),
     };
-    let previous = kds.status.as_ref();
     let next = status::next(previous, kds.metadata.generation, &outcome, &now());
     if previous != Some(&next)
         && let Err(e) = write_status(&api_for(ctx, key), key, &next).await
