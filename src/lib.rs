@@ -22,6 +22,7 @@ pub mod api;
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod controller;
 pub mod crd;
 pub mod defaulting;
 pub mod engine;

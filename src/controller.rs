@@ -1,0 +1,3 @@
+//! The controller: turns each KubernetesDaemonSet into the objects it expands to.
+
+pub mod leader;
