@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod certs;
+pub mod controller;
 pub mod crd;
 pub mod default;
 pub mod input;
@@ -41,6 +42,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the mutating and validating webhooks over TLS.
     Serve(serve::ServeArgs),
+    /// Reconcile every KubernetesDaemonSet in the cluster into its objects, with status.
+    Controller(controller::ControllerArgs),
     /// Default and validate manifests; print every error.
     Validate(validate::ValidateArgs),
     /// Default, validate and expand manifests into Kubernetes objects.
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { command, log } = cli;
     match command {
         Command::Serve(args) => serve::run(args, &log),
+        Command::Controller(args) => controller::run(args, &log),
         Command::Validate(args) => validate::run(args),
         Command::Render(args) => render::run(args),
         Command::Default(args) => default::run(args),

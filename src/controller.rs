@@ -15,9 +15,11 @@
 
 pub mod children;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
+pub mod leader;
 pub mod metrics;
 pub mod plan;
 pub mod reconcile;
+pub mod run;
 pub mod scope;
 pub mod status;

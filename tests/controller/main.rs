@@ -773,3 +773,5 @@ async fn events_tell_the_user_what_was_applied() {
     );
     assert!(note.contains("DaemonSet kds-rec/node-agent"), "{note}");
 }
+
+mod running;
