@@ -184,16 +184,6 @@ fn cluster_role_grants_exactly_the_listed_rights() {
 }
 
 #[test]
-fn applied_kinds_are_both_created_and_patched() {
-    // Server-side apply of an object that does not exist yet is authorized as create too.
-    for (group, resources, verbs) in super::rbac::CLUSTER_RULES {
-        if verbs.contains(&"patch") && !resources[0].contains('/') && *group != crate::api::GROUP {
-            assert!(verbs.contains(&"create"), "{group}/{resources:?}");
-        }
-    }
-}
-
-#[test]
 fn leader_election_role_is_limited_to_the_controllers_lease() {
     let c = mk_controller(&mk_opts());
     let role = json(&c.role);
@@ -336,4 +326,71 @@ fn names_follow_the_release_name() {
         json(&c.deployment)["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"],
         "kds"
     );
+}
+
+/// `(group, plural)` of a k8s-openapi type, taken from a value so the compiler picks the type.
+fn kind_of<T: k8s_openapi::Resource>(_: &T) -> (&'static str, &'static str) {
+    (T::GROUP, T::URL_PATH_SEGMENT)
+}
+
+fn kind_of_opt<T: k8s_openapi::Resource>(_: &Option<T>) -> (&'static str, &'static str) {
+    (T::GROUP, T::URL_PATH_SEGMENT)
+}
+
+fn kind_of_vec<T: k8s_openapi::Resource>(_: &[T]) -> (&'static str, &'static str) {
+    (T::GROUP, T::URL_PATH_SEGMENT)
+}
+
+/// The verbs the ClusterRole grants on `group`/`resource`.
+fn granted(group: &str, resource: &str) -> Vec<&'static str> {
+    super::rbac::CLUSTER_RULES
+        .iter()
+        .filter(|(g, resources, _)| *g == group && resources.contains(&resource))
+        .flat_map(|(_, _, verbs)| verbs.iter().copied())
+        .collect()
+}
+
+#[test]
+fn every_kind_the_expansion_produces_can_be_applied_watched_and_pruned() {
+    // Destructured field by field: a new child kind in the expansion fails to compile here
+    // until it is listed, and then fails below until the ClusterRole covers it.
+    let expansion = crate::expansion::Expansion::default();
+    let crate::expansion::Expansion {
+        namespace,
+        config_maps,
+        service_account,
+        cluster_role,
+        cluster_role_binding,
+        role,
+        role_binding,
+        env_secret,
+        daemon_set,
+    } = &expansion;
+    let kinds = [
+        kind_of_opt(namespace),
+        kind_of_vec(config_maps),
+        kind_of_opt(service_account),
+        kind_of_opt(cluster_role),
+        kind_of_opt(cluster_role_binding),
+        kind_of_opt(role),
+        kind_of_opt(role_binding),
+        kind_of_opt(env_secret),
+        kind_of(daemon_set),
+    ];
+    for (group, resource) in kinds {
+        let verbs = granted(group, resource);
+        for needed in ["get", "list", "watch", "create", "patch"] {
+            assert!(verbs.contains(&needed), "{group}/{resource} lacks {needed}");
+        }
+        // Pruning deletes children; a Namespace may hold other things and is never deleted.
+        assert_eq!(
+            verbs.contains(&"delete"),
+            resource != "namespaces",
+            "{group}/{resource}: {verbs:?}"
+        );
+        assert!(
+            !verbs.contains(&"update"),
+            "apply needs no update: {resource}"
+        );
+    }
 }
