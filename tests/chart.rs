@@ -508,3 +508,19 @@ fn controller_is_switchable_and_tested_off_and_opened() {
         );
     }
 }
+
+#[test]
+fn readme_rbac_table_states_every_controller_rule() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    for (group, resources, verbs) in install::controller::rbac::CLUSTER_RULES {
+        let group = if group.is_empty() { "\"\"" } else { group };
+        let resources: Vec<String> = resources.iter().map(|r| format!("`{r}`")).collect();
+        let row = format!(
+            "| `{group}` | {} | {} |",
+            resources.join(", "),
+            verbs.join(", ")
+        );
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}
