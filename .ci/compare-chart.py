@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Compare the chart's default render with `kds-webhook manifests`, object by object.
+"""Compare chart renders with `kds-webhook manifests`, object by object.
 
-Usage: compare-chart.py HELM_RENDER.yaml MANIFESTS.yaml
+Usage: compare-chart.py HELM_RENDER.yaml MANIFESTS.yaml [HELM_RENDER.yaml MANIFESTS.yaml ...]
 
-Both describe the same installation (release "kds-webhook" in the same namespace). Allowed
+Each pair describes the same installation (release "kds-webhook" in the same namespace): the
+default render against `manifests`, and e.g. the render with `controller.enabled=false` against
+`manifests --no-controller`. Every object is compared, the controller's Deployment, ServiceAccount,
+ClusterRole, ClusterRoleBinding, Role, RoleBinding and PodDisruptionBudget included. Allowed
 differences, removed before comparing: Helm's own labels (helm.sh/chart, managed-by), the
 pod's checksum/* annotations, the certificate bytes (each side has its own CA; only the keys
 are compared), and the objects only `manifests` prints (the CRD, which Helm installs from
@@ -43,8 +46,10 @@ def normalize(obj):
     return obj
 
 
-def main():
-    helm, manifests = load(sys.argv[1]), load(sys.argv[2])
+def compare(helm_path, manifests_path):
+    """Prints one line per object; returns the number of differences."""
+    print(f"== {helm_path} against {manifests_path}")
+    helm, manifests = load(helm_path), load(manifests_path)
     failures = 0
     for key in sorted(set(helm) | set(manifests)):
         if key[0] in MANIFESTS_ONLY and key not in helm:
@@ -63,6 +68,15 @@ def main():
             print("  helm:      " + json.dumps(a, sort_keys=True))
             print("  manifests: " + json.dumps(b, sort_keys=True))
     print(f"{failures} difference(s)")
+    return failures
+
+
+def main():
+    paths = sys.argv[1:]
+    if not paths or len(paths) % 2:
+        print(__doc__)
+        return 2
+    failures = sum(compare(paths[i], paths[i + 1]) for i in range(0, len(paths), 2))
     return 1 if failures else 0
 
 

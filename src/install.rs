@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! Options ──build()──▶ Installation { crd, namespace, service_account, secret?, config_map?,
-//!                                     service, deployment, pdb, mutating, validating }
+//!                                     service, deployment, pdb, controller?, mutating,
+//!                                     validating }
 //!                      └─ to_values() ─▶ Vec<serde_json::Value> ─▶ crate::yaml::to_yaml_stream
 //! ```
 
@@ -23,6 +24,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
+pub mod controller;
 mod tls;
 mod webhooks;
 mod workload;
@@ -122,8 +124,11 @@ pub struct Options {
     pub image: String,
     /// Certificates.
     pub tls: Tls,
-    /// Policy file text, mounted as `--policy` when given.
+    /// Policy file text, mounted as `--policy` when given (to the webhook and the controller,
+    /// so both judge alike).
     pub policy: Option<String>,
+    /// Also install the controller (`kds-webhook controller`) with its RBAC.
+    pub controller: bool,
 }
 
 impl Options {
@@ -135,6 +140,7 @@ impl Options {
             image: DEFAULT_IMAGE.to_owned(),
             tls,
             policy: None,
+            controller: true,
         }
     }
 
@@ -217,6 +223,8 @@ pub struct Installation {
     pub deployment: Deployment,
     /// Keeps one replica up during voluntary disruptions.
     pub pdb: PodDisruptionBudget,
+    /// The controller, unless it was switched off.
+    pub controller: Option<controller::Controller>,
     /// Defaulting for KubernetesDaemonSets.
     pub mutating: MutatingWebhookConfiguration,
     /// Validation for KubernetesDaemonSets.
@@ -240,6 +248,7 @@ pub fn build(opts: &Options) -> Installation {
         service: workload::service(opts),
         deployment: workload::deployment(opts),
         pdb: workload::pdb(opts),
+        controller: opts.controller.then(|| controller::build(opts)),
         mutating: webhooks::mutating(opts),
         validating: webhooks::validating(opts),
     }
@@ -247,7 +256,7 @@ pub fn build(opts: &Options) -> Installation {
 
 impl Installation {
     /// The objects as JSON, in the order `kubectl apply` should create them: CRD and
-    /// namespace first, the webhook configurations last.
+    /// namespace first, the controller's RBAC before its pods, the webhook configurations last.
     pub fn to_values(&self) -> Vec<Value> {
         let mut out = vec![
             to_value(&self.crd),
@@ -260,9 +269,19 @@ impl Installation {
             to_value(&self.service),
             to_value(&self.deployment),
             to_value(&self.pdb),
-            to_value(&self.mutating),
-            to_value(&self.validating),
         ]);
+        if let Some(c) = &self.controller {
+            out.extend([
+                to_value(&c.service_account),
+                to_value(&c.cluster_role),
+                to_value(&c.cluster_role_binding),
+                to_value(&c.role),
+                to_value(&c.role_binding),
+                to_value(&c.deployment),
+                to_value(&c.pdb),
+            ]);
+        }
+        out.extend([to_value(&self.mutating), to_value(&self.validating)]);
         out
     }
 }

@@ -39,6 +39,12 @@ fn installation() -> Value {
         "service": objs.iter().find(|o| o["kind"] == "Service"),
         "pdb": objs.iter().find(|o| o["kind"] == "PodDisruptionBudget"),
         "mutating": objs.iter().find(|o| o["kind"] == "MutatingWebhookConfiguration"),
+        "controller": objs.iter().find(|o| o["kind"] == "Deployment"
+            && o["metadata"]["name"] == "kds-webhook-controller"),
+        "controllerPdb": objs.iter().find(|o| o["kind"] == "PodDisruptionBudget"
+            && o["metadata"]["name"] == "kds-webhook-controller"),
+        "clusterRole": objs.iter().find(|o| o["kind"] == "ClusterRole"),
+        "role": objs.iter().find(|o| o["kind"] == "Role"),
     })
 }
 
@@ -271,7 +277,14 @@ fn schema_is_closed_and_covers_every_value() {
         json!(["plain", "json"])
     );
     let required = enums("/required");
-    for key in ["replicaCount", "image", "tls", "webhook", "resources"] {
+    for key in [
+        "replicaCount",
+        "image",
+        "tls",
+        "webhook",
+        "resources",
+        "controller",
+    ] {
         assert!(
             required.as_array().is_some_and(|r| r.contains(&json!(key))),
             "{key} not required"
@@ -292,4 +305,222 @@ fn validate_template_covers_the_documented_mistakes() {
         assert!(t.contains(needle), "_validate.tpl lacks: {needle}");
     }
     assert!(read("templates/deployment.yaml").starts_with("{{- include \"kds-webhook.validate\""));
+}
+
+/// The controller's env var `name`'s value in the manifests' Deployment.
+fn controller_env(i: &Value, name: &str) -> Value {
+    let env = &i["controller"]["spec"]["template"]["spec"]["containers"][0]["env"];
+    env.as_array()
+        .expect("env")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}"))["value"]
+        .clone()
+}
+
+/// A values list as the comma-separated value the chart's `join "," ...` renders.
+fn joined(list: &Value) -> Value {
+    let items: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    json!(items.join(","))
+}
+
+#[test]
+fn controller_defaults_match_manifests() {
+    let v = &values()["controller"];
+    let i = installation();
+    let d = &i["controller"]["spec"];
+    let pod = &d["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(v["enabled"], true);
+    assert_eq!(v["replicas"], d["replicas"]);
+    assert_eq!(v["adminPort"], c["ports"][0]["containerPort"]);
+    assert_eq!(
+        v["terminationGracePeriodSeconds"],
+        pod["terminationGracePeriodSeconds"]
+    );
+    assert_eq!(v["resources"], c["resources"]);
+    assert_eq!(
+        v["log"]["level"],
+        controller_env(&i, "KDS_WEBHOOK_LOG_LEVEL")
+    );
+    assert_eq!(
+        v["log"]["format"],
+        controller_env(&i, "KDS_WEBHOOK_LOG_FORMAT")
+    );
+    assert_eq!(
+        json!(v["leaderElect"].to_string()),
+        controller_env(&i, "KDS_WEBHOOK_LEADER_ELECT")
+    );
+    assert_eq!(
+        json!(v["concurrency"].to_string()),
+        controller_env(&i, "KDS_WEBHOOK_CONCURRENCY")
+    );
+    assert_eq!(
+        v["requeueInterval"],
+        controller_env(&i, "KDS_WEBHOOK_REQUEUE_INTERVAL")
+    );
+    for (key, var) in [
+        ("allowCrossNamespace", "KDS_WEBHOOK_ALLOW_CROSS_NAMESPACE"),
+        ("protectedNamespaces", "KDS_WEBHOOK_PROTECTED_NAMESPACES"),
+        (
+            "allowNamespaceCreation",
+            "KDS_WEBHOOK_ALLOW_NAMESPACE_CREATION",
+        ),
+        ("allowClusterRbac", "KDS_WEBHOOK_ALLOW_CLUSTER_RBAC"),
+    ] {
+        assert_eq!(joined(&v["scope"][key]), controller_env(&i, var), "{key}");
+    }
+    for key in ["repository", "tag", "digest", "pullPolicy"] {
+        assert_eq!(v["image"][key], "", "controller.image.{key} inherits");
+    }
+    assert_eq!(
+        values()["podDisruptionBudget"]["maxUnavailable"],
+        i["controllerPdb"]["spec"]["maxUnavailable"]
+    );
+}
+
+/// The template's YAML documents (split at `---`).
+fn documents(template: &str) -> Vec<String> {
+    template.split("\n---\n").map(str::to_owned).collect()
+}
+
+#[test]
+fn controller_rbac_template_states_the_same_rules() {
+    let t = read("templates/controller-rbac.yaml");
+    let docs = documents(&t);
+    let i = installation();
+    assert!(docs[0].contains("kind: ClusterRole\n"));
+    assert_eq!(block(&docs[0], "rules"), i["clusterRole"]["rules"]);
+    // The Role's resourceNames entry is templated (the Lease's name), so block() drops it.
+    let role = docs
+        .iter()
+        .find(|d| d.contains("kind: Role\n"))
+        .expect("Role");
+    let mut expected = i["role"]["rules"].clone();
+    assert_eq!(
+        expected[1]["resourceNames"],
+        json!(["kds-webhook-controller"])
+    );
+    expected[1]["resourceNames"] = Value::Null;
+    assert_eq!(block(role, "rules"), expected);
+    assert!(role.contains("    resourceNames:\n      - {{ $name }}"));
+    assert!(role.contains("name: {{ $name }}-leader-election"));
+    // Every rule carries a comment saying why.
+    let rule_lines = t
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- apiGroups:"));
+    let lines: Vec<&str> = t.lines().collect();
+    for (n, line) in lines.iter().enumerate() {
+        if line.trim_start().starts_with("- apiGroups:") {
+            assert!(
+                lines[n - 1].trim_start().starts_with('#'),
+                "rule without a reason: {line}"
+            );
+        }
+    }
+    assert_eq!(rule_lines.count(), 11);
+}
+
+#[test]
+fn controller_deployment_template_states_the_same_pod() {
+    let t = read("templates/controller-deployment.yaml");
+    let i = installation();
+    let spec = &i["controller"]["spec"];
+    let c = &spec["template"]["spec"]["containers"][0];
+    assert_eq!(block(&t, "strategy"), spec["strategy"]);
+    assert_eq!(block(&t, "livenessProbe"), c["livenessProbe"]);
+    assert_eq!(block(&t, "readinessProbe"), c["readinessProbe"]);
+    for arg in c["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        let templated = arg.replace("8081", "{{ $c.adminPort }}");
+        assert!(t.contains(&format!("- {templated}\n")), "arg {arg}");
+    }
+    // The same variables, in the same order.
+    let names: Vec<&str> = t
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- name: KDS_WEBHOOK_"))
+        .collect();
+    let expected: Vec<String> = c["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .filter_map(|e| {
+            e["name"]
+                .as_str()?
+                .strip_prefix("KDS_WEBHOOK_")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(names, expected);
+    for text in [
+        "name: controller",
+        "fieldPath: metadata.name",
+        "fieldPath: metadata.namespace",
+        "automountServiceAccountToken: true",
+        "topologyKey: kubernetes.io/hostname",
+        "matchLabelKeys: [\"pod-template-hash\"]",
+        "toYaml .Values.podSecurityContext",
+        "toYaml .Values.securityContext",
+        "- --policy=/policy/policy.yaml",
+        "mountPath: /policy",
+        "checksum/policy:",
+        "{{- include \"kds-webhook.controllerValidate\" . }}",
+    ] {
+        assert!(t.contains(text), "controller-deployment.yaml lacks {text}");
+    }
+    let pdb = read("templates/controller-pdb.yaml");
+    assert!(pdb.contains("unhealthyPodEvictionPolicy: AlwaysAllow"));
+    let sa = read("templates/controller-serviceaccount.yaml");
+    assert!(sa.contains("automountServiceAccountToken: true"));
+    let helpers = read("templates/_controller.tpl");
+    assert!(helpers.contains("controller.leaderElect=false needs controller.replicas: 1"));
+    assert!(helpers.contains("{{ include \"kds-webhook.name\" . }}-controller"));
+}
+
+#[test]
+fn controller_is_switchable_and_tested_off_and_opened() {
+    let off = kds_webhook::manifest::parse_documents(&read("ci/controller-off-values.yaml"))
+        .expect("yaml");
+    assert_eq!(off[0], json!({"controller": {"enabled": false}}));
+    let scope = read("ci/controller-scope-values.yaml");
+    assert!(
+        scope.contains("allowClusterRbac:"),
+        "a ci case opens the scope"
+    );
+    for t in [
+        "controller-deployment.yaml",
+        "controller-rbac.yaml",
+        "controller-serviceaccount.yaml",
+        "controller-pdb.yaml",
+    ] {
+        assert!(
+            read(&format!("templates/{t}")).contains(".Values.controller.enabled"),
+            "{t} is not switchable"
+        );
+    }
+}
+
+#[test]
+fn readme_rbac_table_states_every_controller_rule() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    for (group, resources, verbs) in install::controller::rbac::CLUSTER_RULES {
+        let group = if group.is_empty() { "\"\"" } else { group };
+        let resources: Vec<String> = resources.iter().map(|r| format!("`{r}`")).collect();
+        let row = format!(
+            "| `{group}` | {} | {} |",
+            resources.join(", "),
+            verbs.join(", ")
+        );
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
 }

@@ -11,6 +11,7 @@ fn kds_webhook(args: &[&str]) -> Output {
         .env_remove("KDS_WEBHOOK_CERT_DIR")
         .env_remove("KDS_WEBHOOK_CA_BUNDLE")
         .env_remove("KDS_WEBHOOK_NAMESPACE")
+        .env_remove("KDS_WEBHOOK_NO_CONTROLLER")
         .output()
         .expect("run kds-webhook")
 }
@@ -46,6 +47,12 @@ fn kinds(docs: &[Value]) -> Vec<&str> {
     docs.iter().filter_map(|d| d["kind"].as_str()).collect()
 }
 
+fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name}"))
+}
+
 #[test]
 fn cert_dir_prints_the_installation_with_its_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -69,6 +76,13 @@ fn cert_dir_prints_the_installation_with_its_secret() {
             "Service",
             "Deployment",
             "PodDisruptionBudget",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment",
+            "PodDisruptionBudget",
             "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration",
         ]
@@ -77,8 +91,9 @@ fn cert_dir_prints_the_installation_with_its_secret() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(ca);
     assert_eq!(docs[3]["data"]["ca.crt"], b64.as_str());
+    let mutating = find(&docs, "MutatingWebhookConfiguration", "kds-webhook");
     assert_eq!(
-        docs[7]["webhooks"][0]["clientConfig"]["caBundle"],
+        mutating["webhooks"][0]["clientConfig"]["caBundle"],
         b64.as_str()
     );
     assert_eq!(docs[0], kds_webhook::crd::crd_value());
@@ -100,15 +115,19 @@ fn ca_bundle_prints_no_secret_and_honours_image_and_namespace() {
     ]);
     let docs = docs(&out);
     assert!(!kinds(&docs).contains(&"Secret"));
-    let deployment = docs
-        .iter()
-        .find(|d| d["kind"] == "Deployment")
-        .expect("deployment");
-    assert_eq!(deployment["metadata"]["namespace"], "platform");
-    assert_eq!(
-        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
-        "registry.example/kds-webhook:dev"
-    );
+    for name in ["kds-webhook", "kds-webhook-controller"] {
+        let deployment = find(&docs, "Deployment", name);
+        assert_eq!(deployment["metadata"]["namespace"], "platform");
+        assert_eq!(
+            deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+            "registry.example/kds-webhook:dev",
+            "{name} runs --image"
+        );
+    }
+    let binding = find(&docs, "ClusterRoleBinding", "kds-webhook-controller");
+    assert_eq!(binding["subjects"][0]["namespace"], "platform");
+    let role = find(&docs, "Role", "kds-webhook-controller-leader-election");
+    assert_eq!(role["metadata"]["namespace"], "platform");
     let hook = &docs.last().expect("validating")["webhooks"][0];
     assert_eq!(
         hook["namespaceSelector"]["matchExpressions"][0]["values"],
@@ -187,4 +206,52 @@ fn refuses_namespaces_the_webhooks_would_leave_unchecked_and_bad_values() {
         assert!(err.contains(says), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing half-printed");
     }
+}
+
+#[test]
+fn no_controller_prints_the_webhooks_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.kds-system.svc");
+    let ca = dir.path().join("ca.crt");
+    let ca = ca.to_str().expect("path");
+    let full = docs(&kds_webhook(&[
+        "manifests",
+        "-n",
+        "kds-system",
+        "--ca-bundle",
+        ca,
+    ]));
+    let out = kds_webhook(&[
+        "manifests",
+        "-n",
+        "kds-system",
+        "--ca-bundle",
+        ca,
+        "--no-controller",
+    ]);
+    let webhooks_only = docs(&out);
+    let controller_objects: Vec<&Value> =
+        full.iter().filter(|d| !webhooks_only.contains(d)).collect();
+    let names: Vec<(&str, &str)> = controller_objects
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or_default(),
+                d["metadata"]["name"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ServiceAccount", "kds-webhook-controller"),
+            ("ClusterRole", "kds-webhook-controller"),
+            ("ClusterRoleBinding", "kds-webhook-controller"),
+            ("Role", "kds-webhook-controller-leader-election"),
+            ("RoleBinding", "kds-webhook-controller-leader-election"),
+            ("Deployment", "kds-webhook-controller"),
+            ("PodDisruptionBudget", "kds-webhook-controller"),
+        ]
+    );
+    assert_eq!(full.len(), webhooks_only.len() + names.len());
 }

@@ -1,5 +1,5 @@
 //! `kds-webhook manifests`: print a complete installation (CRD, namespace, workload,
-//! webhook configurations) as multi-document YAML for `kubectl apply -f -` or kustomize.
+//! controller and its RBAC, webhook configurations) as multi-document YAML for `kubectl apply -f -` or kustomize.
 //!
 //! The objects mirror the Helm chart's defaults; see [`crate::install`].
 
@@ -17,7 +17,7 @@ pub struct ManifestsArgs {
     /// Namespace for the webhook's own objects; it is excluded from admission.
     #[arg(long, short = 'n', env = "KDS_WEBHOOK_NAMESPACE")]
     pub namespace: String,
-    /// Container image of the webhook server.
+    /// Container image of the webhook server and the controller.
     #[arg(long, env = "KDS_WEBHOOK_IMAGE", default_value = install::DEFAULT_IMAGE)]
     pub image: String,
     /// Release name: the prefix of every object's name and the Service name.
@@ -31,9 +31,14 @@ pub struct ManifestsArgs {
     /// the TLS Secret is printed too.
     #[arg(long, env = "KDS_WEBHOOK_CERT_DIR", value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
-    /// Policy file to ship as a ConfigMap and pass to `serve --policy`.
+    /// Policy file to ship as a ConfigMap and pass to `serve --policy` (and to
+    /// `controller --policy`, so both judge alike).
     #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Leave out the controller (its Deployment, ServiceAccount and RBAC): only the webhooks
+    /// are installed, and KubernetesDaemonSets are checked but not turned into DaemonSets.
+    #[arg(long, env = "KDS_WEBHOOK_NO_CONTROLLER")]
+    pub no_controller: bool,
 }
 
 /// Prints the installation as a YAML stream.
@@ -56,6 +61,7 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         ca_bundle,
         cert_dir,
         policy,
+        no_controller,
     } = args;
     check_namespace(&namespace)?;
     if let Err(e) = crate::validation::image::check_reference(&image) {
@@ -84,6 +90,7 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         image,
         tls,
         policy: policy.as_deref().map(read).transpose()?,
+        controller: !no_controller,
     };
     if let Tls::Material(m) = &opts.tls {
         m.check_names(&opts)?;

@@ -234,6 +234,13 @@ fn objects_come_in_apply_order_with_kinds() {
             "Service",
             "Deployment",
             "PodDisruptionBudget",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment",
+            "PodDisruptionBudget",
             "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration",
         ]

@@ -161,8 +161,9 @@ pub(super) fn args(opts: &Options) -> Vec<String> {
     args
 }
 
-fn container(opts: &Options) -> Container {
-    let probe = |path: &str, period: i32| Probe {
+/// An HTTP probe of `path` on the admin port, every `period` seconds (webhook and controller).
+pub(super) fn probe(path: &str, period: i32) -> Probe {
+    Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
             port: IntOrString::String(ADMIN_PORT_NAME.into()),
@@ -173,7 +174,10 @@ fn container(opts: &Options) -> Container {
         timeout_seconds: Some(2),
         failure_threshold: Some(3),
         ..Probe::default()
-    };
+    }
+}
+
+fn container(opts: &Options) -> Container {
     let port = |name: &str, port: i32| ContainerPort {
         name: Some(name.into()),
         container_port: port,
@@ -220,7 +224,7 @@ fn container(opts: &Options) -> Container {
     }
 }
 
-fn mount(name: &str, path: &str) -> VolumeMount {
+pub(super) fn mount(name: &str, path: &str) -> VolumeMount {
     VolumeMount {
         name: name.into(),
         mount_path: path.into(),
@@ -229,10 +233,15 @@ fn mount(name: &str, path: &str) -> VolumeMount {
     }
 }
 
-/// The container's requests and limits.
+/// The webhook container's requests and limits.
 pub(super) fn resources() -> ResourceRequirements {
+    resource_requirements(&RESOURCES)
+}
+
+/// Requests and limits from `(resource, request, limit)` triples.
+pub(super) fn resource_requirements(table: &[(&str, &str, &str)]) -> ResourceRequirements {
     let pick = |limit: bool| {
-        RESOURCES
+        table
             .iter()
             .map(|(k, req, lim)| {
                 let q = if limit { lim } else { req };
