@@ -43,6 +43,11 @@ pub enum Command {
     /// Serve the mutating and validating webhooks over TLS.
     Serve(serve::ServeArgs),
     /// Reconcile every KubernetesDaemonSet in the cluster into its objects, with status.
+    #[command(
+        after_help = "Exit codes: 0 after SIGTERM/SIGINT and a clean drain; 1 when start-up fails \
+                      (no cluster connection, CRD not installed, admin port taken, bad policy \
+                      file); 2 for a usage error."
+    )]
     Controller(controller::ControllerArgs),
     /// Default and validate manifests; print every error.
     Validate(validate::ValidateArgs),

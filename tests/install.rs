@@ -255,3 +255,42 @@ fn no_controller_prints_the_webhooks_only() {
     );
     assert_eq!(full.len(), webhooks_only.len() + names.len());
 }
+
+/// The controller's Deployment as printed is one the binary accepts: every argument and
+/// variable parses (a usage error would exit 2); it then stops only for want of a cluster.
+#[test]
+fn the_controller_deployment_runs_the_binary_with_flags_it_accepts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mk_certs(dir.path(), "kds-webhook.kds-system.svc");
+    let ca = dir.path().join("ca.crt");
+    let all = docs(&kds_webhook(&[
+        "manifests",
+        "-n",
+        "kds-system",
+        "--ca-bundle",
+        ca.to_str().expect("path"),
+    ]));
+    let deployment = find(&all, "Deployment", "kds-webhook-controller");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(args[0], "controller");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kds-webhook"));
+    cmd.args(&args)
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("KUBECONFIG", dir.path().join("no-such-kubeconfig"));
+    for e in container["env"].as_array().expect("env") {
+        let name = e["name"].as_str().expect("name");
+        let value = e["value"].as_str().unwrap_or("from-the-downward-api");
+        cmd.env(name, value);
+    }
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "not a usage error: {stderr}");
+    assert!(stderr.contains("no cluster connection"), "{stderr}");
+}

@@ -18,10 +18,6 @@ pub const DEFAULT_LEASE_NAMESPACE: &str = "kds-system";
 pub const DEFAULT_ADMIN_ADDR: &str = "0.0.0.0:8081";
 
 /// Arguments of `controller`. Every flag can also be set through `KDS_WEBHOOK_<FLAG>`.
-///
-/// Exit codes: 0 after a clean shutdown (SIGTERM or SIGINT); 1 when start-up fails (no
-/// cluster connection, CRD not installed, admin port taken, bad policy file); 2 for a usage
-/// error.
 #[derive(Debug, clap::Args)]
 pub struct ControllerArgs {
     /// Admin listen address (plain HTTP: /livez, /readyz, /metrics).
@@ -148,8 +144,29 @@ pub fn run(args: ControllerArgs, log: &crate::telemetry::LogArgs) -> anyhow::Res
         .enable_all()
         .build()
         .context("failed to start the tokio runtime")?;
-    runtime.block_on(run_until_signal(settings))?;
-    Ok(ExitCode::SUCCESS)
+    match runtime.block_on(run_until_signal(settings)) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {}", message(&e));
+            Ok(ExitCode::from(crate::cli::EXIT_INVALID))
+        }
+    }
+}
+
+/// The error and its causes, each said once (kube's errors repeat their sources in their own
+/// message, so a plain `{:#}` says the same thing three times).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
