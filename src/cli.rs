@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 pub mod certs;
 pub mod crd;
 pub mod default;
+pub mod diff;
 pub mod input;
 pub mod manifests;
 pub mod pipeline;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Print the defaulted manifest, or the JSON patch that defaults it.
     #[command(after_help = EXIT_CODES)]
     Default(default::DefaultArgs),
+    /// Preview a rollout: what changes between two versions and which pods restart.
+    #[command(after_help = EXIT_CODES)]
+    Diff(diff::DiffArgs),
     /// Print the CustomResourceDefinition.
     #[command(after_help = EXIT_CODES)]
     Crd(crd::CrdArgs),
@@ -89,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(args),
         Command::Render(args) => render::run(args),
         Command::Default(args) => default::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Crd(args) => crd::run(args),
         Command::Certs(args) => certs::run(args),
         Command::Manifests(args) => manifests::run(args),

@@ -213,6 +213,7 @@ fn only_serve_takes_log_flags_and_every_help_names_the_exit_codes() {
         "validate",
         "render",
         "default",
+        "diff",
         "crd",
         "certs",
         "manifests",
