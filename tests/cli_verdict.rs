@@ -30,19 +30,19 @@ fn camel_case_keys_are_unknown_fields_naming_the_snake_case_spelling() {
     assert_eq!(r.code, 1, "the cluster refuses these keys: {}", r.stdout);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(
-        lines[0].starts_with(
+        lines[1].starts_with(
             "<stdin>:13:11: KubernetesDaemonSet/camel: spec.container.app.ports[0].containerPort: Forbidden: unknown field \"spec.container.app.ports[0].containerPort\"; this field is spelled container_port"
         ),
         "{}",
         r.stdout
     );
     assert!(
-        lines[1].contains("networkProtocol: Forbidden"),
+        lines[2].contains("networkProtocol: Forbidden"),
         "{}",
         r.stdout
     );
     assert!(
-        lines[2].starts_with("<stdin>:7:3: KubernetesDaemonSet/camel: spec.createNamespace: Forbidden: unknown field \"spec.createNamespace\"; this field is spelled create_namespace"),
+        lines[0].starts_with("<stdin>:7:3: KubernetesDaemonSet/camel: spec.createNamespace: Forbidden: unknown field \"spec.createNamespace\"; this field is spelled create_namespace"),
         "{}",
         r.stdout
     );

@@ -167,6 +167,11 @@ impl Report {
         errors: &FieldErrors,
         warnings: &[String],
     ) {
+        // Top to bottom through the file; findings without a position keep their order, last.
+        let sorted = |mut v: Vec<Finding>| {
+            v.sort_by_key(|f| f.pos.map_or((1, None), |p| (0, Some(p))));
+            v
+        };
         self.add(Outcome {
             input,
             file: file.to_owned(),
@@ -177,14 +182,18 @@ impl Report {
             } else {
                 Status::Invalid
             },
-            errors: errors
-                .iter()
-                .map(|e| Finding::field(e, positions))
-                .collect(),
-            warnings: warnings
-                .iter()
-                .map(|w| Finding::warning(w, positions))
-                .collect(),
+            errors: sorted(
+                errors
+                    .iter()
+                    .map(|e| Finding::field(e, positions))
+                    .collect(),
+            ),
+            warnings: sorted(
+                warnings
+                    .iter()
+                    .map(|w| Finding::warning(w, positions))
+                    .collect(),
+            ),
         });
     }
 
