@@ -1,5 +1,6 @@
 use serde_json::Value;
 
+use super::fields::diff_object;
 use super::*;
 use crate::engine;
 
