@@ -86,6 +86,15 @@ pub struct ServeCommand {
     pub log: crate::telemetry::LogArgs,
 }
 
+/// A write to a reader that went away (`kds-webhook validate ... | head`) ends the output
+/// quietly, as a Unix tool does on SIGPIPE; the command's exit code still says what it found.
+pub fn closed_pipe_ok(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

@@ -230,3 +230,21 @@ fn only_serve_takes_log_flags_and_every_help_names_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly_with_the_verdicts_code() {
+    let dir = tree(&[("bad.yaml", &invalid_manifest("bad"))]);
+    let mut child = std::process::Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["validate", "-o", "json", "-f", "bad.yaml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Close the reading end before the report is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("os error"), "{stderr}");
+}

@@ -58,6 +58,6 @@ pub fn run(args: DefaultArgs) -> anyhow::Result<ExitCode> {
     } else {
         crate::yaml::to_yaml_stream(&outputs)?
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::closed_pipe_ok(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(report.exit_code())
 }

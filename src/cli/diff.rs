@@ -63,7 +63,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         };
         text.push_str(&render(&label, &preview, args.nodes));
     }
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::closed_pipe_ok(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(report.exit_code())
 }
 

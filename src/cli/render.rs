@@ -64,6 +64,6 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&list)? + "\n"
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::closed_pipe_ok(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(report.exit_code())
 }

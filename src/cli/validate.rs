@@ -43,7 +43,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         summary_only: args.summary,
     };
     let mut out = std::io::stdout().lock();
-    report::print(&mut out, &report, args.output, verbosity, "validate")?;
-    out.flush()?;
+    super::closed_pipe_ok(
+        report::print(&mut out, &report, args.output, verbosity, "validate")
+            .and_then(|()| out.flush()),
+    )?;
     Ok(report.exit_code())
 }
