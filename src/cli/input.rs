@@ -132,8 +132,11 @@ fn expand_path(path: &Path, given: bool, recursive: bool, out: &mut Vec<Result<I
     };
     entries.sort();
     for entry in entries {
+        // A symlink to a directory is not walked (as `kubectl -R` does not): a link back up the
+        // tree would never end.
+        let real_dir = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.is_dir());
         if entry.is_dir() {
-            if recursive {
+            if recursive && real_dir {
                 expand_path(&entry, false, recursive, out);
             }
         } else if has_manifest_extension(&entry) {
@@ -254,6 +257,12 @@ mod tests {
                 )),
             ]
         );
+        // A symlink back up the tree is not followed.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(d, d.join("sub/loop")).expect("symlink");
+            assert_eq!(names(&args(&[&s("")], true)).len(), 4);
+        }
         // A file named on the command line is read whatever its extension.
         assert_eq!(
             names(&args(&[&s("notes.txt")], false)),
