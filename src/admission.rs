@@ -10,7 +10,7 @@
 //!   │       └─ refused → slow path: Value ─manifest::decode─▶ typed object or 422 + causes
 //!   ├─ /mutate   apply_defaults ─▶ typed diff (fast path) or Value diff (slow path) of the spec;
 //!   │              no difference → no patch fields
-//!   └─ /validate apply_defaults ─▶ validate (+ validate_update on UPDATE)
+//!   └─ /validate apply_defaults ─▶ validate (+ validate_update and the rollout warning on UPDATE)
 //!                + policy.evaluate(namespace) → 422 Invalid + causes, or allowed;
 //!                engine and policy warn-mode findings → warnings, policy ones also
 //!                auditAnnotations; never a patch
@@ -465,15 +465,20 @@ fn validate(
         return Judgement::deny(Status::timeout("validation"));
     }
     let mut errs = checked.errors;
+    let mut warnings = checked.warnings;
     if let Some(old) = old.and_then(|o| decode_old(o, name)) {
         errs.extend(validation::validate_update(&old, &checked.defaulted));
+        // UPDATE only: the rollout this change sets off, as `kubectl apply` will show it.
+        if errs.is_empty() {
+            warnings.extend(crate::rollout::update_warning(&old, &checked.defaulted));
+        }
     }
     let mut j = if errs.is_empty() {
         Judgement::allow(Verdict::Allowed)
     } else {
         Judgement::deny(Status::invalid(name, &errs))
     };
-    j.warnings = status::clean_warnings(checked.warnings);
+    j.warnings = status::clean_warnings(warnings);
     j.audit = audit_annotations(&checked.policy_warnings);
     j.decisions = checked.decisions;
     j

@@ -57,6 +57,9 @@ pub enum Error {
     /// A PEM file holds no certificate, or one that does not parse.
     #[error("failed to parse certificate: {0}")]
     Parse(String),
+    /// A name for the serving certificate is neither a DNS name nor an IP address.
+    #[error("{0}")]
+    Name(String),
 }
 
 impl From<rcgen::Error> for Error {
@@ -96,6 +99,39 @@ impl Ensured {
     }
 }
 
+impl Action {
+    /// What was done, in words, naming the files written in `dir`.
+    pub fn describe(self, dir: &Path) -> String {
+        let dir = dir.display();
+        match self {
+            Self::Reused => format!("{dir} already holds a current CA and serving certificate"),
+            Self::IssuedLeaf => format!(
+                "issued a new serving certificate with the existing CA: wrote {TLS_CERT} and {TLS_KEY} in {dir}"
+            ),
+            Self::CreatedAll => format!(
+                "created a new CA and serving certificate: wrote {CA_CERT}, {CA_KEY}, {TLS_CERT} and {TLS_KEY} in {dir}"
+            ),
+        }
+    }
+}
+
+/// Checks that every name can go into a serving certificate: an IP address, a DNS name
+/// (RFC 1123 subdomain, as Kubernetes names are), or a wildcard `*.` followed by one.
+pub fn check_names(names: &[String]) -> Result<(), Error> {
+    for name in names {
+        if name.parse::<IpAddr>().is_ok() {
+            continue;
+        }
+        let host = name.strip_prefix("*.").unwrap_or(name);
+        if let Some(m) = crate::validation::names::dns1123_subdomain(host).first() {
+            return Err(Error::Name(format!(
+                "--dns-name {name:?}: Invalid value: {name:?}: {m}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// [`LOCAL_NAMES`] followed by `extra`, without duplicates.
 pub fn serving_names(extra: &[String]) -> Vec<String> {
     let mut names: Vec<String> = LOCAL_NAMES.iter().map(|s| (*s).to_owned()).collect();
@@ -110,6 +146,7 @@ pub fn serving_names(extra: &[String]) -> Vec<String> {
 /// Makes sure `dir` holds a CA and a serving certificate for `names` (see the module docs).
 /// `force` re-makes everything.
 pub fn ensure(dir: &Path, names: &[String], force: bool) -> Result<Ensured, Error> {
+    check_names(names)?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
         source,

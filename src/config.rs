@@ -249,7 +249,7 @@ mod tests {
             crate::cli::Cli::try_parse_from(["kds-webhook", "serve"].iter().chain(args).copied())
                 .expect("parses");
         match cli.command {
-            crate::cli::Command::Serve(a) => a,
+            crate::cli::Command::Serve(a) => a.args,
             _ => panic!("not serve"),
         }
     }

@@ -10,6 +10,7 @@
 //! defaulting, validation,     pure functions on the typed object; no I/O
 //! expansion, policy
 //! engine                      default → validate → policy → expand, for the CLI and admission
+//! rollout                     what an update changes and restarts (diff, UPDATE warning)
 //! crd, yaml, install          generated artifacts: the CRD, YAML output, install manifests
 //! admission                   AdmissionReview in → AdmissionReview out (no sockets)
 //! certs, server, metrics,     TLS, HTTP, admin port, telemetry
@@ -32,6 +33,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod naming;
 pub mod policy;
+pub mod rollout;
 pub mod server;
 pub mod telemetry;
 pub mod validation;

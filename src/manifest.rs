@@ -8,6 +8,9 @@
 //! `planton.ai/organization` and `planton.ai/environment` labels, which is where a cluster
 //! object carries them; the rest is informational and dropped.
 
+pub mod located;
+pub mod schema;
+
 use serde_json::{Map, Value};
 
 use crate::api::{
@@ -305,7 +308,7 @@ fn decode_at<T: serde::de::DeserializeOwned>(
                 ));
                 return None;
             }
-            let msg = e.inner().to_string();
+            let msg = kubernetes_words(&e.inner().to_string());
             errs.push(match at {
                 Some(bad) if !msg.starts_with("unknown field") => {
                     FieldError::invalid(path, bad, msg)
@@ -314,6 +317,46 @@ fn decode_at<T: serde::de::DeserializeOwned>(
             });
             None
         }
+    }
+}
+
+/// serde's message in the API server's words: `invalid type: string "twenty", expected i32`
+/// becomes `must be of type integer`, ``unknown field `x`, expected one of ...`` becomes
+/// `unknown field "x"`. Messages of our own deserializers pass through unchanged.
+fn kubernetes_words(msg: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return format!("unknown field \"{name}\"");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && let Some((_, expected)) = rest.rsplit_once(", expected ")
+    {
+        return format!("must be of type {}", json_type_name(expected));
+    }
+    if let Some(rest) = msg.strip_prefix("invalid value: integer `")
+        && let Some((_, expected)) = rest.rsplit_once(", expected ")
+    {
+        return match expected {
+            "i32" | "u32" => "must fit in a 32-bit integer".to_owned(),
+            "i64" | "u64" => "must fit in a 64-bit integer".to_owned(),
+            _ => format!("must be of type {}", json_type_name(expected)),
+        };
+    }
+    msg.to_owned()
+}
+
+/// The JSON type a serde `expected ...` phrase stands for.
+fn json_type_name(expected: &str) -> &str {
+    match expected.trim_start_matches("a ").trim_start_matches("an ") {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
+        | "usize" | "integer" => "integer",
+        "f32" | "f64" | "number" | "float" => "number",
+        "bool" | "boolean" => "boolean",
+        "string" | "char" | "borrowed string" => "string",
+        "sequence" | "tuple" | "list" => "array",
+        e if e == "map" || e.starts_with("struct ") || e.starts_with("map") => "object",
+        e if e.starts_with("sequence") => "array",
+        other => other,
     }
 }
 
@@ -448,7 +491,8 @@ mod tests {
         .expect_err("invalid");
         let e = errs.iter().next().expect("one error");
         assert_eq!(e.path.as_str(), "spec.container.app.host_network");
-        assert!(e.detail.contains("unknown field `host_network`"), "{e}");
+        assert!(e.detail.contains("unknown field \"host_network\""), "{e}");
+        assert!(!e.detail.contains("volumeMounts"), "no camelCase hint: {e}");
     }
 
     #[test]
@@ -462,6 +506,7 @@ mod tests {
             Some("spec.container.app.ports[0].container_port")
         );
         assert!(e.to_string().contains("\"eighty\""), "{e}");
+        assert!(e.to_string().ends_with(": must be of type integer"), "{e}");
     }
 
     #[test]

@@ -128,7 +128,8 @@ fn offline_validate_exit_codes_follow_the_policy() {
     assert_eq!(denied.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&denied.stdout);
     assert!(
-        stdout.contains("examples/security-agent.yaml: KubernetesDaemonSet/security-agent: spec.container.app.security_context.run_as_user: Forbidden: policy gate privilege (enforce"),
+        stdout.starts_with("examples/security-agent.yaml:")
+            && stdout.contains(": KubernetesDaemonSet/security-agent: spec.container.app.security_context.run_as_user: Forbidden: policy gate privilege (enforce"),
         "{stdout}"
     );
     assert_eq!(run("security-agent", "single-team").status.code(), Some(0));

@@ -15,29 +15,30 @@ use crate::install::{self, Options, Tls, TlsMaterial};
 #[command(group(clap::ArgGroup::new("tls").required(true).args(["ca_bundle", "cert_dir"])))]
 pub struct ManifestsArgs {
     /// Namespace for the webhook's own objects; it is excluded from admission.
-    #[arg(long, short = 'n', env = "KDS_WEBHOOK_NAMESPACE")]
+    #[arg(long, short = 'n', value_name = "NAME")]
     pub namespace: String,
     /// Container image of the webhook server and the controller.
-    #[arg(long, env = "KDS_WEBHOOK_IMAGE", default_value = install::DEFAULT_IMAGE)]
+    #[arg(long, value_name = "NAME", default_value = install::DEFAULT_IMAGE)]
     pub image: String,
     /// Release name: the prefix of every object's name and the Service name.
-    #[arg(long, env = "KDS_WEBHOOK_NAME", default_value = install::DEFAULT_NAME)]
+    #[arg(long, value_name = "NAME", default_value = install::DEFAULT_NAME)]
     pub name: String,
     /// PEM file of the CA that signed the serving certificate; the TLS Secret
     /// `<name>-tls` must already exist in the namespace.
-    #[arg(long, env = "KDS_WEBHOOK_CA_BUNDLE", value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<PathBuf>,
     /// Directory with `ca.crt`, `tls.crt` and `tls.key` (as `kds-webhook certs` writes);
     /// the TLS Secret is printed too.
-    #[arg(long, env = "KDS_WEBHOOK_CERT_DIR", value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// Policy file to ship as a ConfigMap and pass to `serve --policy` (and to
-    /// `controller --policy`, so both judge alike).
-    #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
+    /// `controller --policy`, so both judge alike); it is loaded with `serve`'s loader first,
+    /// so a file the server would refuse at start-up is refused here.
+    #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Leave out the controller (its Deployment, ServiceAccount and RBAC): only the webhooks
     /// are installed, and KubernetesDaemonSets are checked but not turned into DaemonSets.
-    #[arg(long, env = "KDS_WEBHOOK_NO_CONTROLLER")]
+    #[arg(long)]
     pub no_controller: bool,
 }
 
@@ -89,7 +90,7 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         name,
         image,
         tls,
-        policy: policy.as_deref().map(read).transpose()?,
+        policy: policy.as_deref().map(read_policy).transpose()?,
         controller: !no_controller,
     };
     if let Tls::Material(m) = &opts.tls {
@@ -114,6 +115,18 @@ fn check_namespace(namespace: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The policy file's text, once `serve`'s loader has accepted it.
+fn read_policy(path: &Path) -> anyhow::Result<String> {
+    let text = read(path)?;
+    crate::policy::Policy::from_yaml(&text).with_context(|| {
+        format!(
+            "--policy {}: refused by the loader `serve` uses",
+            path.display()
+        )
+    })?;
+    Ok(text)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

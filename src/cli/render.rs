@@ -1,8 +1,9 @@
 //! `kds-webhook render`: default, validate and expand manifests into the Kubernetes objects
 //! they stand for, as multi-document YAML or one JSON `List`, ready for `kubectl apply -f -`.
 //!
-//! All or nothing: when any document is invalid its errors go to standard error (formatted as
-//! `validate` prints them) and no object is printed, so a pipe into `kubectl` applies nothing.
+//! All or nothing: when any document is invalid (or any input unreadable) its problems go to
+//! standard error, formatted as `validate` prints them, and no object is printed, so a pipe
+//! into `kubectl` applies nothing. Standard output carries only objects.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,7 +11,9 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use super::pipeline::{self, Reporter};
+use super::input::InputArgs;
+use super::pipeline;
+use super::report::{self, Report};
 use crate::engine;
 
 /// Output formats of `render`.
@@ -26,45 +29,41 @@ pub enum Output {
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// Manifest to render; repeatable, `-` reads standard input.
-    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
-    pub files: Vec<PathBuf>,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Yaml, env = "KDS_WEBHOOK_OUTPUT")]
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Yaml)]
     pub output: Output,
     /// Policy file whose gates must pass too (see `validate --policy`).
-    #[arg(long, value_name = "FILE", env = "KDS_WEBHOOK_POLICY")]
+    #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 }
 
 /// Renders every document's objects in apply order, documents in input order.
 pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let RenderArgs {
-        files,
-        output,
-        policy,
-    } = args;
-    let policy = pipeline::load_policy(policy.as_deref())?;
-    let items = pipeline::read(&files)?;
-    let mut rep = Reporter::new(std::io::stderr().lock());
-    let checked = pipeline::check_all(items, policy.as_ref(), &mut rep)?;
+    let policy = pipeline::load_policy(args.policy.as_deref())?;
+    let mut report = Report::default();
+    let docs = pipeline::read(&args.input, &mut report);
+    let checked = pipeline::check_all(docs, policy.as_ref(), &mut report);
     let mut objects: Vec<Value> = Vec::new();
     for (doc, c) in &checked {
         match engine::render(c) {
             Ok(e) => objects.extend(e.objects()),
-            Err(e) => rep.failure(doc, &e.to_string())?,
+            Err(e) => report.fail_document(&doc.file, &doc.label, e.to_string()),
         }
     }
-    if rep.invalid > 0 {
-        return Ok(rep.exit_code());
+    report::diagnostics(&mut std::io::stderr().lock(), &report, "render")?;
+    if report.has_errors() || report.is_empty() {
+        return Ok(report.exit_code());
     }
-    let text = match output {
+    let text = match args.output {
         Output::Yaml => crate::yaml::to_yaml_stream(&objects)?,
         Output::Json => {
             let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
             serde_json::to_string_pretty(&list)? + "\n"
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
-    Ok(rep.exit_code())
+    super::closed_pipe_ok(std::io::stdout().lock().write_all(text.as_bytes()))?;
+    Ok(report.exit_code())
 }

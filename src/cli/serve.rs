@@ -22,7 +22,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     /// Policy file evaluated on /validate; reloaded when it changes.
-    #[arg(long, env = "KDS_WEBHOOK_POLICY")]
+    #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
 }
 
@@ -30,28 +30,38 @@ pub struct ServeArgs {
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
     /// Webhook (HTTPS) listen address.
-    #[arg(long, env = "KDS_WEBHOOK_ADDR", default_value = crate::config::DEFAULT_ADDR)]
+    #[arg(long, env = "KDS_WEBHOOK_ADDR", value_name = "ADDR", default_value = crate::config::DEFAULT_ADDR)]
     pub addr: String,
     /// Serving certificate chain (PEM); reloaded when it changes. Needs --tls-key.
-    #[arg(long, env = "KDS_WEBHOOK_TLS_CERT")]
+    #[arg(long, env = "KDS_WEBHOOK_TLS_CERT", value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
     /// Serving private key (PEM); reloaded when it changes. Needs --tls-cert.
-    #[arg(long, env = "KDS_WEBHOOK_TLS_KEY")]
+    #[arg(long, env = "KDS_WEBHOOK_TLS_KEY", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
     /// Without --tls-cert/--tls-key: directory for the generated development CA and certificate.
-    #[arg(long, env = "KDS_WEBHOOK_CERT_DIR", default_value = "certs/")]
+    #[arg(
+        long,
+        env = "KDS_WEBHOOK_CERT_DIR",
+        value_name = "DIR",
+        default_value = "certs/"
+    )]
     pub cert_dir: PathBuf,
     /// Extra name for the generated serving certificate (repeatable).
-    #[arg(long = "dns-name", env = "KDS_WEBHOOK_DNS_NAME", value_delimiter = ',')]
+    #[arg(
+        long = "dns-name",
+        env = "KDS_WEBHOOK_DNS_NAME",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
     pub dns_names: Vec<String>,
     /// Require client certificates signed by this CA bundle (PEM): mutual TLS.
-    #[arg(long, env = "KDS_WEBHOOK_CLIENT_CA")]
+    #[arg(long, env = "KDS_WEBHOOK_CLIENT_CA", value_name = "FILE")]
     pub client_ca: Option<PathBuf>,
     /// Offer HTTP/2 (ALPN h2) besides HTTP/1.1.
     #[arg(long, env = "KDS_WEBHOOK_HTTP2")]
     pub http2: bool,
     /// How often the certificate and policy files are checked for changes.
-    #[arg(long, env = "KDS_WEBHOOK_RELOAD_INTERVAL", default_value = "3s", value_parser = duration)]
+    #[arg(long, env = "KDS_WEBHOOK_RELOAD_INTERVAL", value_name = "DURATION", default_value = "3s", value_parser = duration)]
     pub reload_interval: Duration,
 }
 
@@ -59,7 +69,7 @@ pub struct ServerArgs {
 #[derive(Debug, clap::Args)]
 pub struct AdminArgs {
     /// Admin listen address (plain HTTP: /livez, /readyz, /metrics).
-    #[arg(long, env = "KDS_WEBHOOK_ADMIN_ADDR", default_value = crate::config::DEFAULT_ADMIN_ADDR)]
+    #[arg(long, env = "KDS_WEBHOOK_ADMIN_ADDR", value_name = "ADDR", default_value = crate::config::DEFAULT_ADMIN_ADDR)]
     pub admin_addr: String,
 }
 
@@ -67,20 +77,20 @@ pub struct AdminArgs {
 #[derive(Debug, clap::Args)]
 pub struct LimitArgs {
     /// Largest request body in bytes; larger requests get 413.
-    #[arg(long, env = "KDS_WEBHOOK_MAX_BODY_BYTES", default_value_t = crate::config::DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "KDS_WEBHOOK_MAX_BODY_BYTES", value_name = "N", default_value_t = crate::config::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Largest number of connections served at once.
-    #[arg(long, env = "KDS_WEBHOOK_MAX_CONNECTIONS", default_value_t = crate::config::DEFAULT_MAX_CONNECTIONS)]
+    #[arg(long, env = "KDS_WEBHOOK_MAX_CONNECTIONS", value_name = "N", default_value_t = crate::config::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Longest drain on SIGTERM/SIGINT (for example 10s).
-    #[arg(long, env = "KDS_WEBHOOK_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "KDS_WEBHOOK_SHUTDOWN_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub shutdown_timeout: Duration,
     /// Longest time for one request; the API server's ?timeout= lowers it further.
-    #[arg(long, env = "KDS_WEBHOOK_REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "KDS_WEBHOOK_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub request_timeout: Duration,
     /// Longest time for a TLS handshake and for HTTP/1.1 request headers (hyper also closes
     /// HTTP/1.1 connections idle for this long).
-    #[arg(long, env = "KDS_WEBHOOK_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "KDS_WEBHOOK_HEADER_READ_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub header_read_timeout: Duration,
 }
 

@@ -1,40 +1,51 @@
-//! `kds-webhook validate`: default and validate manifests (and gate them with `--policy`),
-//! printing every error as `FILE: <kind>/<name>: <field.path>: <Type>: <detail>` on standard
-//! output, warnings and a summary on standard error.
+//! `kds-webhook validate`: hold manifests to the cluster's CRD schema, default and validate
+//! them (and gate them with `--policy`), and report every problem in the chosen format on
+//! standard output (the report is this command's product, so it can be redirected whole).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::pipeline::{self, Reporter};
+use super::input::InputArgs;
+use super::pipeline;
+use super::report::{self, Format, Report, Verbosity};
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Manifest to check (YAML, multi-document YAML, JSON or a JSON List); repeatable, `-` reads
-    /// standard input.
-    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
-    pub files: Vec<PathBuf>,
-    /// Policy file whose gates are applied too, as the webhook would apply them; objects are
-    /// gated for their `metadata.namespace`, or `default` when they have none.
-    #[arg(long, value_name = "FILE", env = "KDS_WEBHOOK_POLICY")]
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Policy file whose gates are applied too, as the webhook would apply them (loaded with
+    /// `serve`'s loader); objects are gated for their `metadata.namespace`, or `default` when
+    /// they have none.
+    #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Print only errors: no warnings, no summary (text and github formats).
+    #[arg(short = 'q', long, conflicts_with = "summary")]
+    pub quiet: bool,
+    /// Print only the summary line (text and github formats).
+    #[arg(long)]
+    pub summary: bool,
 }
 
-/// Checks every document; exit 0 when all are valid, 1 when any is not, 2 when input or the
-/// policy cannot be read.
+/// Checks every document and prints the report.
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let ValidateArgs { files, policy } = args;
-    let policy = pipeline::load_policy(policy.as_deref())?;
-    let items = pipeline::read(&files)?;
-    let mut rep = Reporter::new(std::io::stdout().lock());
-    pipeline::check_all(items, policy.as_ref(), &mut rep)?;
-    let total = rep.valid + rep.invalid;
-    let _ = writeln!(
-        std::io::stderr(),
-        "{total} document(s) checked: {} valid, {} invalid",
-        rep.valid,
-        rep.invalid
-    );
-    Ok(rep.exit_code())
+    let policy = pipeline::load_policy(args.policy.as_deref())?;
+    let mut report = Report::default();
+    let docs = pipeline::read(&args.input, &mut report);
+    pipeline::check_all(docs, policy.as_ref(), &mut report);
+    let verbosity = Verbosity {
+        quiet: args.quiet,
+        summary_only: args.summary,
+    };
+    let mut out = std::io::stdout().lock();
+    super::closed_pipe_ok(
+        report::print(&mut out, &report, args.output, verbosity, "validate")
+            .and_then(|()| out.flush()),
+    )?;
+    Ok(report.exit_code())
 }
