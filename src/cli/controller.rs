@@ -28,7 +28,7 @@ pub struct ControllerArgs {
     #[arg(long, env = "KDS_WEBHOOK_LEADER_ELECT", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub leader_elect: bool,
     /// Namespace of the Lease [default: the pod's namespace, else kds-system].
-    #[arg(long, env = "KDS_WEBHOOK_LEASE_NAMESPACE", value_name = "NAMESPACE")]
+    #[arg(long, env = "KDS_WEBHOOK_LEASE_NAMESPACE", value_name = "NAME")]
     pub lease_namespace: Option<String>,
     /// Name of the Lease.
     #[arg(
