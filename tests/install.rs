@@ -65,20 +65,25 @@ fn cert_dir_prints_the_installation_with_its_secret() {
             "CustomResourceDefinition",
             "Namespace",
             "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
             "Secret",
             "Service",
             "Deployment",
             "PodDisruptionBudget",
             "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
         ]
     );
     let ca = std::fs::read(dir.path().join("ca.crt")).expect("ca");
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(ca);
-    assert_eq!(docs[3]["data"]["ca.crt"], b64.as_str());
+    let of = |kind: &str| docs.iter().find(|d| d["kind"] == kind).expect(kind);
+    assert_eq!(of("Secret")["data"]["ca.crt"], b64.as_str());
     assert_eq!(
-        docs[7]["webhooks"][0]["clientConfig"]["caBundle"],
+        of("MutatingWebhookConfiguration")["webhooks"][0]["clientConfig"]["caBundle"],
         b64.as_str()
     );
     assert_eq!(docs[0], kds_webhook::crd::crd_value());
@@ -109,7 +114,10 @@ fn ca_bundle_prints_no_secret_and_honours_image_and_namespace() {
         deployment["spec"]["template"]["spec"]["containers"][0]["image"],
         "registry.example/kds-webhook:dev"
     );
-    let hook = &docs.last().expect("validating")["webhooks"][0];
+    let hook = &docs
+        .iter()
+        .find(|d| d["kind"] == "ValidatingWebhookConfiguration")
+        .expect("validating")["webhooks"][0];
     assert_eq!(
         hook["namespaceSelector"]["matchExpressions"][0]["values"],
         serde_json::json!(["platform", "kube-system"])

@@ -34,6 +34,18 @@ pub struct ManifestsArgs {
     /// Policy file to ship as a ConfigMap and pass to `serve --policy`.
     #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Leave out the access checks: no token and no `create subjectaccessreviews` for the
+    /// webhook, which then admits what objects ask of the controller without asking who wrote them.
+    #[arg(long, env = "KDS_WEBHOOK_NO_ACCESS_CHECKS")]
+    pub no_access_checks: bool,
+    /// Leave out the drift guard (the ValidatingAdmissionPolicy protecting the controller's objects).
+    #[arg(long, env = "KDS_WEBHOOK_NO_DRIFT_GUARD")]
+    pub no_drift_guard: bool,
+    /// Group whose members may still write the controller's objects: the break-glass
+    /// (repeatable).
+    #[arg(long = "break-glass-group", env = "KDS_WEBHOOK_BREAK_GLASS_GROUPS", value_delimiter = ',',
+          default_values_t = install::access::DEFAULT_BREAK_GLASS_GROUPS.iter().map(|g| (*g).to_owned()))]
+    pub break_glass_groups: Vec<String>,
 }
 
 /// Prints the installation as a YAML stream.
@@ -56,7 +68,18 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         ca_bundle,
         cert_dir,
         policy,
+        no_access_checks,
+        no_drift_guard,
+        break_glass_groups,
     } = args;
+    if let Some(g) = break_glass_groups
+        .iter()
+        .find(|g| g.is_empty() || g.contains(['\'', '\\']))
+    {
+        anyhow::bail!(
+            "--break-glass-group {g:?}: a group name must be non-empty and hold no quote or backslash"
+        );
+    }
     check_namespace(&namespace)?;
     if let Err(e) = crate::validation::image::check_reference(&image) {
         anyhow::bail!("--image {image:?}: {}", e.message());
@@ -84,6 +107,9 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         image,
         tls,
         policy: policy.as_deref().map(read).transpose()?,
+        access_checks: !no_access_checks,
+        drift_guard: !no_drift_guard,
+        break_glass_groups,
     };
     if let Tls::Material(m) = &opts.tls {
         m.check_names(&opts)?;
