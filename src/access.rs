@@ -22,7 +22,7 @@
 //! | the object asks for | the writer must be allowed | cause on |
 //! | --- | --- | --- |
 //! | a target namespace other than its own | `create kubernetesdaemonsets` and `create daemonsets` there | `spec.namespace.value` |
-//! | … with ConfigMaps, a ServiceAccount, the env Secret, a Role | `create` of each kind there | `spec.config_maps`, `spec.create_service_account`, `spec.container.app.env.secrets`, `spec.rbac.namespace_rules` |
+//! | … with ConfigMaps, a ServiceAccount, the env Secret, a Role | `create` of each kind there | `spec.config_maps[<name>]`, `spec.create_service_account`, `spec.container.app.env.secrets`, `spec.rbac.namespace_rules` |
 //! | `create_namespace: true` | `create namespaces` (the target's name) | `spec.create_namespace` |
 //! | `rbac.cluster_rules` | `create clusterroles` and `create clusterrolebindings` (cluster-scoped objects are outside every namespace) | `spec.rbac.cluster_rules` |
 //! | `rbac.*_rules` (granted to the pods) | every granted permission in that scope, or both `escalate` and `bind` on roles/clusterroles | `spec.rbac.*_rules[i]` |

@@ -500,13 +500,17 @@ fn validate(
     // What the object asks the controller to do on its writer's behalf. An UPDATE that
     // leaves the spec as it was (finalizers, labels, status) asks for nothing new, so the
     // controller's own metadata writes and finalizer removal are never held up by it.
-    if errs.is_empty()
-        && old
-            .as_ref()
-            .is_none_or(|o| o.spec != checked.defaulted.spec)
-    {
-        j.access =
-            Some(crate::access::plan(&checked.defaulted, namespace)).filter(|p| !p.is_empty());
+    // The plan first: for an object that stays home it is a few comparisons, and only a
+    // non-empty plan pays for comparing the two specs.
+    if errs.is_empty() {
+        let plan = crate::access::plan(&checked.defaulted, namespace);
+        if !plan.is_empty()
+            && old
+                .as_ref()
+                .is_none_or(|o| o.spec != checked.defaulted.spec)
+        {
+            j.access = Some(plan);
+        }
     }
     j.warnings = status::clean_warnings(checked.warnings);
     j.audit = audit_annotations(&checked.policy_warnings);
