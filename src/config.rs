@@ -130,6 +130,7 @@ pub enum AccessMode {
 impl Config {
     /// A configuration with every default and the given certificate source; tests use this
     /// and then set the fields they care about (typically the addresses to `127.0.0.1:0`).
+    /// Access checks are off (no cluster is looked for); a test sets [`Config::access`].
     pub fn new(tls: TlsSource) -> Self {
         Self {
             addr: SocketAddr::from(([0, 0, 0, 0], 8443)),
@@ -295,6 +296,29 @@ mod tests {
         assert_eq!(c.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
         assert!(!c.http2);
         assert!(matches!(c.tls, TlsSource::Generated { .. }));
+        assert_eq!(c.access_mode, AccessMode::Auto);
+        assert_eq!(c.access_cache_ttl, Duration::from_secs(10));
+        assert!(
+            c.access.is_none(),
+            "connected by serve, not by the conversion"
+        );
+    }
+
+    #[test]
+    fn access_checks_take_auto_on_off() {
+        let c = Config::try_from(serve_args(&[
+            "--access-checks",
+            "off",
+            "--access-cache-ttl",
+            "2s",
+        ]))
+        .expect("valid");
+        assert_eq!(c.access_mode, AccessMode::Off);
+        assert_eq!(c.access_cache_ttl, Duration::from_secs(2));
+        assert!(
+            crate::cli::Cli::try_parse_from(["kds-webhook", "serve", "--access-checks", "maybe"])
+                .is_err()
+        );
     }
 
     #[test]
