@@ -15,10 +15,8 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 #[path = "../tests/access/loopback.rs"]
-#[allow(dead_code)]
 mod loopback;
 #[path = "../tests/access/mock.rs"]
-#[allow(dead_code)]
 mod mock;
 
 use std::hint::black_box;
