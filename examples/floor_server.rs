@@ -49,6 +49,7 @@ fn fixed(_body: &[u8], _webhook: Webhook, _ctx: &Context<'_>) -> Reply {
     Reply {
         status: StatusCode::OK,
         body: Bytes::from_static(FIXED_REPLY),
+        access: None,
         summary: Some(Summary {
             uid: "705ab4f5-6393-11e8-b7cc-42010a800002".to_owned(),
             kind: "kubernetes.project-planton.org/v1, Kind=KubernetesDaemonSet".to_owned(),

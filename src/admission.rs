@@ -13,7 +13,9 @@
 //!   └─ /validate apply_defaults ─▶ validate (+ validate_update and the rollout warning on UPDATE)
 //!                + policy.evaluate(namespace) → 422 Invalid + causes, or allowed;
 //!                engine and policy warn-mode findings → warnings, policy ones also
-//!                auditAnnotations; never a patch
+//!                auditAnnotations; never a patch; when the object asks the controller
+//!                for rights beyond its namespace, an access plan (crate::access) goes
+//!                with the reply for the server's asynchronous access stage (pending.rs)
 //! reply: HTTP 200, admission.k8s.io/v1 AdmissionReview, response.uid = request.uid
 //! ```
 //!
@@ -27,6 +29,7 @@
 
 mod fast;
 pub mod patch;
+pub mod pending;
 pub mod redact;
 pub mod status;
 mod strict;
@@ -45,6 +48,7 @@ use crate::api::{GROUP, KIND, KubernetesDaemonSet};
 use crate::policy::{Decision, GateWarning, Policy};
 use crate::validation::field::FieldErrors;
 use crate::{defaulting, engine, manifest, validation};
+pub use pending::PendingAccess;
 use status::Status;
 use wire::{RequestIn, ResponseOut, ReviewIn};
 
@@ -95,6 +99,8 @@ pub enum Verdict {
     Skipped,
     /// The deadline passed before the review finished; denied with 504.
     TimedOut,
+    /// The writer's rights could not be checked with the API server; denied (fail closed).
+    AccessUnchecked,
 }
 
 impl Verdict {
@@ -106,6 +112,7 @@ impl Verdict {
             Self::Denied => "denied",
             Self::Skipped => "skipped",
             Self::TimedOut => "timed_out",
+            Self::AccessUnchecked => "access_unchecked",
         }
     }
 
@@ -114,7 +121,7 @@ impl Verdict {
         match self {
             Self::Allowed | Self::Patched | Self::Skipped => "allowed",
             Self::Denied => "denied",
-            Self::TimedOut => "error",
+            Self::TimedOut | Self::AccessUnchecked => "error",
         }
     }
 }
@@ -154,6 +161,9 @@ pub struct Reply {
     pub body: Bytes,
     /// Present when the body was an AdmissionReview.
     pub summary: Option<Summary>,
+    /// Present when the object was admitted but asks the controller for rights beyond its
+    /// namespace: the server checks the writer's own rights before sending this reply.
+    pub access: Option<Box<PendingAccess>>,
 }
 
 /// Transport and encoding failures; denials are replies, not errors.
@@ -180,6 +190,7 @@ impl Error {
             status,
             body: Bytes::from(format!("{self}\n")),
             summary: None,
+            access: None,
         }
     }
 }
@@ -227,6 +238,14 @@ fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply,
         audit_annotations: judgement.audit,
     };
     let warnings = response.warnings.len();
+    let access = judgement.access.map(|plan| {
+        Box::new(PendingAccess::new(
+            plan,
+            &req.uid,
+            req.name.as_deref().unwrap_or_default(),
+            &response,
+        ))
+    });
     let body = serde_json::to_vec(&response.into_review()).map_err(Error::Encode)?;
     let summary = Summary {
         kind: format!(
@@ -247,6 +266,7 @@ fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply,
         status: StatusCode::OK,
         body: Bytes::from(body),
         summary: Some(summary),
+        access,
     })
 }
 
@@ -271,6 +291,8 @@ struct Judgement {
     warnings: Vec<String>,
     audit: BTreeMap<String, String>,
     decisions: Vec<Decision>,
+    /// The access reviews an admitted object still needs; `None` when it needs none.
+    access: Option<crate::access::Plan>,
 }
 
 impl Judgement {
@@ -283,6 +305,7 @@ impl Judgement {
             warnings: Vec::new(),
             audit: BTreeMap::new(),
             decisions: Vec::new(),
+            access: None,
         }
     }
 
@@ -466,11 +489,12 @@ fn validate(
     }
     let mut errs = checked.errors;
     let mut warnings = checked.warnings;
-    if let Some(old) = old.and_then(|o| decode_old(o, name)) {
-        errs.extend(validation::validate_update(&old, &checked.defaulted));
+    let old = old.and_then(|o| decode_old(o, name));
+    if let Some(old) = &old {
+        errs.extend(validation::validate_update(old, &checked.defaulted));
         // UPDATE only: the rollout this change sets off, as `kubectl apply` will show it.
         if errs.is_empty() {
-            warnings.extend(crate::rollout::update_warning(&old, &checked.defaulted));
+            warnings.extend(crate::rollout::update_warning(old, &checked.defaulted));
         }
     }
     let mut j = if errs.is_empty() {
@@ -478,6 +502,21 @@ fn validate(
     } else {
         Judgement::deny(Status::invalid(name, &errs))
     };
+    // What the object asks the controller to do on its writer's behalf. An UPDATE that
+    // leaves the spec as it was (finalizers, labels, status) asks for nothing new, so the
+    // controller's own metadata writes and finalizer removal are never held up by it.
+    // The plan first: for an object that stays home it is a few comparisons, and only a
+    // non-empty plan pays for comparing the two specs.
+    if errs.is_empty() {
+        let plan = crate::access::plan(&checked.defaulted, namespace);
+        if !plan.is_empty()
+            && old
+                .as_ref()
+                .is_none_or(|o| o.spec != checked.defaulted.spec)
+        {
+            j.access = Some(plan);
+        }
+    }
     j.warnings = status::clean_warnings(warnings);
     j.audit = audit_annotations(&checked.policy_warnings);
     j.decisions = checked.decisions;

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::serve::{AdminArgs, LimitArgs, ServeArgs, ServerArgs};
+use crate::cli::serve::{AccessArgs, AdminArgs, LimitArgs, ServeArgs, ServerArgs};
 
 /// Default webhook listen address.
 pub const DEFAULT_ADDR: &str = "0.0.0.0:8443";
@@ -102,6 +102,27 @@ pub struct Config {
     /// What answers a review body: [`crate::admission::review`] (the benchmark's floor server
     /// swaps in a fixed answer to measure the transport alone).
     pub reviewer: crate::admission::Reviewer,
+    /// Whether the writer's own rights are checked (`--access-checks`); the connection is
+    /// made by `serve` at start-up, which then fills [`Config::access`].
+    pub access_mode: AccessMode,
+    /// How long access review answers are kept (`--access-cache-ttl`).
+    pub access_cache_ttl: Duration,
+    /// The access checker; `None`: checks off.
+    pub access: Option<std::sync::Arc<crate::access::AccessChecker>>,
+}
+
+/// `--access-checks`: whether `/validate` asks the API server about the writer's rights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum AccessMode {
+    /// On when `serve` finds a cluster connection as kubectl does (in-cluster, else
+    /// `KUBECONFIG` / `~/.kube/config`), off without one; inside a pod
+    /// (`KUBERNETES_SERVICE_HOST` set) a missing or unusable connection is an error.
+    #[default]
+    Auto,
+    /// Always on: no usable connection is a start-up error.
+    On,
+    /// Off: objects are judged without asking about their writer.
+    Off,
 }
 
 // === impl Config ===
@@ -109,6 +130,7 @@ pub struct Config {
 impl Config {
     /// A configuration with every default and the given certificate source; tests use this
     /// and then set the fields they care about (typically the addresses to `127.0.0.1:0`).
+    /// Access checks are off (no cluster is looked for); a test sets [`Config::access`].
     pub fn new(tls: TlsSource) -> Self {
         Self {
             addr: SocketAddr::from(([0, 0, 0, 0], 8443)),
@@ -124,6 +146,9 @@ impl Config {
             reload_interval: DEFAULT_RELOAD_INTERVAL,
             policy: None,
             reviewer: crate::admission::review,
+            access_mode: AccessMode::Off,
+            access_cache_ttl: crate::access::review::DEFAULT_CACHE_TTL,
+            access: None,
         }
     }
 }
@@ -144,6 +169,11 @@ impl TryFrom<ServeArgs> for Config {
                     header_read_timeout,
                 },
             policy,
+            access:
+                AccessArgs {
+                    access_checks,
+                    access_cache_ttl,
+                },
         } = args;
         let ServerArgs {
             addr,
@@ -187,6 +217,9 @@ impl TryFrom<ServeArgs> for Config {
             reload_interval,
             policy,
             reviewer: crate::admission::review,
+            access_mode: access_checks,
+            access_cache_ttl,
+            access: None,
         })
     }
 }
@@ -263,6 +296,29 @@ mod tests {
         assert_eq!(c.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
         assert!(!c.http2);
         assert!(matches!(c.tls, TlsSource::Generated { .. }));
+        assert_eq!(c.access_mode, AccessMode::Auto);
+        assert_eq!(c.access_cache_ttl, Duration::from_secs(10));
+        assert!(
+            c.access.is_none(),
+            "connected by serve, not by the conversion"
+        );
+    }
+
+    #[test]
+    fn access_checks_take_auto_on_off() {
+        let c = Config::try_from(serve_args(&[
+            "--access-checks",
+            "off",
+            "--access-cache-ttl",
+            "2s",
+        ]))
+        .expect("valid");
+        assert_eq!(c.access_mode, AccessMode::Off);
+        assert_eq!(c.access_cache_ttl, Duration::from_secs(2));
+        assert!(
+            crate::cli::Cli::try_parse_from(["kds-webhook", "serve", "--access-checks", "maybe"])
+                .is_err()
+        );
     }
 
     #[test]

@@ -6,24 +6,28 @@
 //! `values.yaml` or templates; `tests/chart.rs` compares the two so they cannot drift.
 //!
 //! ```text
-//! Options ──build()──▶ Installation { crd, namespace, service_account, secret?, config_map?,
-//!                                     service, deployment, pdb, controller?, mutating,
-//!                                     validating }
+//! Options ──build()──▶ Installation { crd, namespace, service_account, access_role?,
+//!                                     access_binding?, secret?, config_map?, service,
+//!                                     deployment, pdb, controller?, mutating, validating,
+//!                                     drift_guard?, drift_guard_binding? }
 //!                      └─ to_values() ─▶ Vec<serde_json::Value> ─▶ crate::yaml::to_yaml_stream
 //! ```
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::admissionregistration::v1::{
-    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+    MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+    ValidatingWebhookConfiguration,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service, ServiceAccount};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
+pub mod access;
 pub mod controller;
 mod tls;
 mod webhooks;
@@ -129,6 +133,13 @@ pub struct Options {
     pub policy: Option<String>,
     /// Also install the controller (`kds-webhook controller`) with its RBAC.
     pub controller: bool,
+    /// Check writers' rights with SubjectAccessReviews: the ServiceAccount gets a token and
+    /// `create subjectaccessreviews` (the chart's `accessChecks.enabled`).
+    pub access_checks: bool,
+    /// Ship the drift guard (the chart's `driftGuard.enabled`).
+    pub drift_guard: bool,
+    /// Groups that may write the controller's objects anyway (`driftGuard.breakGlassGroups`).
+    pub break_glass_groups: Vec<String>,
 }
 
 impl Options {
@@ -141,6 +152,12 @@ impl Options {
             tls,
             policy: None,
             controller: true,
+            access_checks: true,
+            drift_guard: true,
+            break_glass_groups: access::DEFAULT_BREAK_GLASS_GROUPS
+                .iter()
+                .map(|g| (*g).to_owned())
+                .collect(),
         }
     }
 
@@ -211,8 +228,12 @@ pub struct Installation {
     pub crd: CustomResourceDefinition,
     /// The webhook's namespace.
     pub namespace: Namespace,
-    /// The pods' ServiceAccount (no token mounted, no RBAC).
+    /// The pods' ServiceAccount.
     pub service_account: ServiceAccount,
+    /// `create subjectaccessreviews`, with access checks.
+    pub access_role: Option<ClusterRole>,
+    /// Binds it to the ServiceAccount.
+    pub access_binding: Option<ClusterRoleBinding>,
     /// The TLS Secret, when the certificates were given.
     pub secret: Option<Secret>,
     /// The policy ConfigMap, when a policy was given.
@@ -229,6 +250,10 @@ pub struct Installation {
     pub mutating: MutatingWebhookConfiguration,
     /// Validation for KubernetesDaemonSets.
     pub validating: ValidatingWebhookConfiguration,
+    /// Refuses writes to the controller's objects by anyone else.
+    pub drift_guard: Option<ValidatingAdmissionPolicy>,
+    /// Puts the drift guard in force.
+    pub drift_guard_binding: Option<ValidatingAdmissionPolicyBinding>,
 }
 
 /// Builds the installation.
@@ -237,6 +262,10 @@ pub fn build(opts: &Options) -> Installation {
         crd: crate::crd::crd(),
         namespace: workload::namespace(opts),
         service_account: workload::service_account(opts),
+        access_role: opts.access_checks.then(|| access::cluster_role(opts)),
+        access_binding: opts
+            .access_checks
+            .then(|| access::cluster_role_binding(opts)),
         secret: match &opts.tls {
             Tls::Material(m) => Some(tls::secret(opts, m)),
             Tls::CaBundle(_) => None,
@@ -251,6 +280,8 @@ pub fn build(opts: &Options) -> Installation {
         controller: opts.controller.then(|| controller::build(opts)),
         mutating: webhooks::mutating(opts),
         validating: webhooks::validating(opts),
+        drift_guard: opts.drift_guard.then(|| access::policy(opts)),
+        drift_guard_binding: opts.drift_guard.then(|| access::policy_binding(opts)),
     }
 }
 
@@ -263,6 +294,8 @@ impl Installation {
             to_value(&self.namespace),
             to_value(&self.service_account),
         ];
+        out.extend(self.access_role.as_ref().map(to_value));
+        out.extend(self.access_binding.as_ref().map(to_value));
         out.extend(self.secret.as_ref().map(to_value));
         out.extend(self.config_map.as_ref().map(to_value));
         out.extend([
@@ -282,6 +315,8 @@ impl Installation {
             ]);
         }
         out.extend([to_value(&self.mutating), to_value(&self.validating)]);
+        out.extend(self.drift_guard.as_ref().map(to_value));
+        out.extend(self.drift_guard_binding.as_ref().map(to_value));
         out
     }
 }

@@ -11,6 +11,8 @@
 //! expansion, policy
 //! engine                      default → validate → policy → expand, for the CLI and admission
 //! rollout                     what an update changes and restarts (diff, UPDATE warning)
+//! access                      the writer's own rights: which SubjectAccessReviews an object
+//!                             needs (pure) and the client that sends them (IO)
 //! crd, yaml, install          generated artifacts: the CRD, YAML output, install manifests
 //! admission                   AdmissionReview in → AdmissionReview out (no sockets)
 //! certs, server, metrics,     TLS, HTTP, admin port, telemetry
@@ -18,6 +20,7 @@
 //! cli                         one module per subcommand of the `kds-webhook` binary
 //! ```
 
+pub mod access;
 pub mod admission;
 pub mod api;
 pub mod certs;

@@ -207,6 +207,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,
         reviewer: config.reviewer,
+        access: config.access.clone(),
     });
     let acceptor = Acceptor::new(&config, shared, tls_rx);
     readiness.set_ready();

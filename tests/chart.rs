@@ -43,7 +43,8 @@ fn installation() -> Value {
             && o["metadata"]["name"] == "kds-webhook-controller"),
         "controllerPdb": objs.iter().find(|o| o["kind"] == "PodDisruptionBudget"
             && o["metadata"]["name"] == "kds-webhook-controller"),
-        "clusterRole": objs.iter().find(|o| o["kind"] == "ClusterRole"),
+        "clusterRole": objs.iter().find(|o| o["kind"] == "ClusterRole"
+            && o["metadata"]["name"] == "kds-webhook-controller"),
         "role": objs.iter().find(|o| o["kind"] == "Role"),
     })
 }
@@ -196,7 +197,8 @@ fn deployment_template_states_the_same_pod() {
         "mountPath: /certs",
         "mountPath: /policy",
         "- --policy=/policy/policy.yaml",
-        "automountServiceAccountToken: false",
+        "automountServiceAccountToken: {{ .Values.accessChecks.enabled }}",
+        "name: KDS_WEBHOOK_ACCESS_CHECKS",
         "name: KDS_WEBHOOK_LOG_LEVEL",
         "name: KDS_WEBHOOK_LOG_FORMAT",
         "checksum/tls:",
@@ -206,6 +208,57 @@ fn deployment_template_states_the_same_pod() {
     }
     assert!(read("templates/pdb.yaml").contains("unhealthyPodEvictionPolicy: AlwaysAllow"));
     assert!(read("templates/serviceaccount.yaml").contains("automountServiceAccountToken: false"));
+    assert_eq!(
+        pod["automountServiceAccountToken"], true,
+        "with the access checks"
+    );
+}
+
+#[test]
+fn shared_cluster_objects_state_the_same_rules() {
+    let v = values();
+    let opts = Options::new("kds-system", Tls::CaBundle(String::new()));
+    assert_eq!(v["accessChecks"]["enabled"], opts.access_checks);
+    assert_eq!(v["driftGuard"]["enabled"], opts.drift_guard);
+    assert_eq!(
+        v["driftGuard"]["breakGlassGroups"],
+        json!(opts.break_glass_groups)
+    );
+    let rbac = read("templates/rbac.yaml");
+    for text in [
+        "name: {{ include \"kds-webhook.fullname\" . }}-access-reviews",
+        "apiGroups: [\"authorization.k8s.io\"]",
+        "resources: [\"subjectaccessreviews\"]",
+        "verbs: [\"create\"]",
+    ] {
+        assert!(rbac.contains(text), "rbac.yaml lacks {text}");
+    }
+    // The expressions without template values appear verbatim; the rest are compared
+    // rendered, in CI (.ci/compare-chart.py).
+    let guard = read("templates/drift-guard.yaml");
+    for (expression, message) in install::access::validations() {
+        assert!(
+            guard.contains(&format!("expression: {expression:?}")),
+            "{expression}"
+        );
+        if !message.contains(kds_webhook::naming::OWNER_NAME_LABEL) {
+            assert!(
+                guard.contains(&format!("messageExpression: {message:?}")),
+                "{message}"
+            );
+        }
+    }
+    for (group, resources) in install::access::GUARDED {
+        let quoted: Vec<String> = resources.iter().map(|r| format!("{r:?}")).collect();
+        assert!(
+            guard.contains(&format!("- apiGroups: [{group:?}]")),
+            "{group}"
+        );
+        assert!(
+            guard.contains(&format!("resources: [{}]", quoted.join(", "))),
+            "{group}"
+        );
+    }
 }
 
 #[test]

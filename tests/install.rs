@@ -72,6 +72,8 @@ fn cert_dir_prints_the_installation_with_its_secret() {
             "CustomResourceDefinition",
             "Namespace",
             "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
             "Secret",
             "Service",
             "Deployment",
@@ -85,15 +87,17 @@ fn cert_dir_prints_the_installation_with_its_secret() {
             "PodDisruptionBudget",
             "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
         ]
     );
     let ca = std::fs::read(dir.path().join("ca.crt")).expect("ca");
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(ca);
-    assert_eq!(docs[3]["data"]["ca.crt"], b64.as_str());
-    let mutating = find(&docs, "MutatingWebhookConfiguration", "kds-webhook");
+    let of = |kind: &str| docs.iter().find(|d| d["kind"] == kind).expect(kind);
+    assert_eq!(of("Secret")["data"]["ca.crt"], b64.as_str());
     assert_eq!(
-        mutating["webhooks"][0]["clientConfig"]["caBundle"],
+        of("MutatingWebhookConfiguration")["webhooks"][0]["clientConfig"]["caBundle"],
         b64.as_str()
     );
     assert_eq!(docs[0], kds_webhook::crd::crd_value());
@@ -128,7 +132,10 @@ fn ca_bundle_prints_no_secret_and_honours_image_and_namespace() {
     assert_eq!(binding["subjects"][0]["namespace"], "platform");
     let role = find(&docs, "Role", "kds-webhook-controller-leader-election");
     assert_eq!(role["metadata"]["namespace"], "platform");
-    let hook = &docs.last().expect("validating")["webhooks"][0];
+    let hook = &docs
+        .iter()
+        .find(|d| d["kind"] == "ValidatingWebhookConfiguration")
+        .expect("validating")["webhooks"][0];
     assert_eq!(
         hook["namespaceSelector"]["matchExpressions"][0]["values"],
         serde_json::json!(["platform", "kube-system"])

@@ -613,7 +613,12 @@ impl Inner {
         obj.clone()
     }
 
-    fn record(&mut self, t: &Target, kind: &'static str, object: Value) {
+    fn record(&mut self, t: &Target, kind: &'static str, mut object: Value) {
+        // A DELETED event carries the last state stamped with a new resourceVersion [25].
+        if kind == "DELETED" {
+            self.rv += 1;
+            object["metadata"]["resourceVersion"] = json!(self.rv.to_string());
+        }
         let rv = object["metadata"]["resourceVersion"]
             .as_str()
             .and_then(|r| r.parse().ok())

@@ -40,6 +40,18 @@ pub struct ManifestsArgs {
     /// are installed, and KubernetesDaemonSets are checked but not turned into DaemonSets.
     #[arg(long)]
     pub no_controller: bool,
+    /// Leave out the access checks: no token and no `create subjectaccessreviews` for the
+    /// webhook, which then admits what objects ask of the controller without asking who wrote them.
+    #[arg(long)]
+    pub no_access_checks: bool,
+    /// Leave out the drift guard (the ValidatingAdmissionPolicy protecting the controller's objects).
+    #[arg(long)]
+    pub no_drift_guard: bool,
+    /// Group whose members may still write the controller's objects: the break-glass
+    /// (repeatable).
+    #[arg(long = "break-glass-group", value_name = "NAME", value_delimiter = ',',
+          default_values_t = install::access::DEFAULT_BREAK_GLASS_GROUPS.iter().map(|g| (*g).to_owned()))]
+    pub break_glass_groups: Vec<String>,
 }
 
 /// Prints the installation as a YAML stream.
@@ -63,7 +75,18 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         cert_dir,
         policy,
         no_controller,
+        no_access_checks,
+        no_drift_guard,
+        break_glass_groups,
     } = args;
+    if let Some(g) = break_glass_groups
+        .iter()
+        .find(|g| g.is_empty() || g.contains(['\'', '\\']))
+    {
+        anyhow::bail!(
+            "--break-glass-group {g:?}: a group name must be non-empty and hold no quote or backslash"
+        );
+    }
     check_namespace(&namespace)?;
     if let Err(e) = crate::validation::image::check_reference(&image) {
         anyhow::bail!("--image {image:?}: {}", e.message());
@@ -92,6 +115,9 @@ pub fn options(args: ManifestsArgs) -> anyhow::Result<Options> {
         tls,
         policy: policy.as_deref().map(read_policy).transpose()?,
         controller: !no_controller,
+        access_checks: !no_access_checks,
+        drift_guard: !no_drift_guard,
+        break_glass_groups,
     };
     if let Tls::Material(m) = &opts.tls {
         m.check_names(&opts)?;

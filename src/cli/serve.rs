@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::config::Config;
+use crate::config::{AccessMode, Config};
 use crate::server;
 
 /// Arguments of `serve`. Every flag can also be set through `KDS_WEBHOOK_<FLAG>`.
@@ -24,6 +24,22 @@ pub struct ServeArgs {
     /// Policy file evaluated on /validate; reloaded when it changes.
     #[arg(long, env = "KDS_WEBHOOK_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// The writer's own rights.
+    #[command(flatten)]
+    pub access: AccessArgs,
+}
+
+/// The access checks: SubjectAccessReviews for what an object asks the controller to do.
+#[derive(Debug, clap::Args)]
+pub struct AccessArgs {
+    /// Check the writer's own rights with the API server: `auto` (on with a cluster
+    /// connection, found as kubectl finds it; inside a pod a missing one is an error), `on`,
+    /// or `off`.
+    #[arg(long, env = "KDS_WEBHOOK_ACCESS_CHECKS", value_enum, default_value_t = AccessMode::Auto)]
+    pub access_checks: AccessMode,
+    /// How long an access review's answer is reused for the same user and permission.
+    #[arg(long, env = "KDS_WEBHOOK_ACCESS_CACHE_TTL", default_value = "10s", value_parser = duration, value_name = "DURATION")]
+    pub access_cache_ttl: Duration,
 }
 
 /// The webhook listener and its certificates.
@@ -112,11 +128,19 @@ fn duration(s: &str) -> Result<Duration, String> {
 /// Runs `serve` until SIGTERM or SIGINT.
 pub fn run(args: ServeArgs, log: &crate::telemetry::LogArgs) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(log)?;
-    let config = Config::try_from(args)?;
+    let mut config = Config::try_from(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("failed to start the tokio runtime")?;
-    runtime.block_on(server::run_until_signal(config))?;
+    runtime.block_on(async {
+        let in_pod = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+        config.access =
+            crate::access::connect::connect(config.access_mode, config.access_cache_ttl, in_pod)
+                .await?
+                .map(std::sync::Arc::new);
+        server::run_until_signal(config).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }

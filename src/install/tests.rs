@@ -99,7 +99,8 @@ fn hardens_the_pod_and_container() {
         json!({"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
                "seccompProfile": {"type": "RuntimeDefault"}})
     );
-    assert_eq!(pod["automountServiceAccountToken"], false);
+    // A token only for the access checks' SubjectAccessReviews.
+    assert_eq!(pod["automountServiceAccountToken"], true);
     let c = &pod["containers"][0];
     assert_eq!(
         c["securityContext"],
@@ -231,6 +232,8 @@ fn objects_come_in_apply_order_with_kinds() {
             "CustomResourceDefinition",
             "Namespace",
             "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
             "Service",
             "Deployment",
             "PodDisruptionBudget",
@@ -243,6 +246,8 @@ fn objects_come_in_apply_order_with_kinds() {
             "PodDisruptionBudget",
             "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
         ]
     );
 }

@@ -40,7 +40,8 @@ pub(super) fn namespace(opts: &Options) -> Namespace {
 pub(super) fn service_account(opts: &Options) -> ServiceAccount {
     ServiceAccount {
         metadata: opts.meta(opts.name.clone(), true),
-        // The webhook never calls the API server: no token, no RBAC.
+        // No token for other pods that might use it; the webhook's own pods ask for one
+        // when they check writers' rights (the pod's `automountServiceAccountToken`).
         automount_service_account_token: Some(false),
         ..ServiceAccount::default()
     }
@@ -130,7 +131,8 @@ pub(super) fn deployment(opts: &Options) -> Deployment {
                 }),
                 spec: Some(PodSpec {
                     service_account_name: Some(opts.name.clone()),
-                    automount_service_account_token: Some(false),
+                    // A token only for the access checks' SubjectAccessReviews.
+                    automount_service_account_token: Some(opts.access_checks),
                     security_context: Some(pod_security_context()),
                     termination_grace_period_seconds: Some(TERMINATION_GRACE_PERIOD_SECONDS),
                     topology_spread_constraints: Some(vec![spread(opts)]),
@@ -201,6 +203,10 @@ fn container(opts: &Options) -> Container {
         env: Some(vec![
             env("KDS_WEBHOOK_LOG_LEVEL", LOG_LEVEL),
             env("KDS_WEBHOOK_LOG_FORMAT", LOG_FORMAT),
+            env(
+                "KDS_WEBHOOK_ACCESS_CHECKS",
+                if opts.access_checks { "on" } else { "off" },
+            ),
         ]),
         ports: Some(vec![
             port(HTTPS_PORT_NAME, HTTPS_PORT),

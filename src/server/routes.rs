@@ -6,6 +6,8 @@
 //! path ≠ /mutate|/validate → 404 · method ≠ POST → 405 + Allow · Content-Type ≠ JSON → 415
 //! Content-Length > limit → 413 (body not read) · body > limit while reading → 413
 //! body not complete by the deadline → 408 · review → admission::Reply (200 / 400)
+//! /validate reply admitted with an access plan, checks on → SubjectAccessReviews (async)
+//!   → the same reply, or a 422 Forbidden / 500 fail-closed denial
 //! ```
 //!
 //! The deadline is the earlier of `--request-timeout` and the API server's `?timeout=` minus a
@@ -24,6 +26,7 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
+use crate::access::{AccessChecker, UserInfo};
 use crate::admission::{self, Context, Webhook};
 use crate::metrics::Metrics;
 use crate::policy::Policy;
@@ -40,6 +43,8 @@ pub struct Shared {
     pub request_timeout: Duration,
     /// What answers a review body.
     pub reviewer: admission::Reviewer,
+    /// Checks the writer's own rights; `None` when access checks are off.
+    pub access: Option<Arc<AccessChecker>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -134,7 +139,10 @@ pub async fn handle(
         policy: policy.as_deref(),
         deadline: Some(deadline),
     };
-    let reply = (shared.reviewer)(&body, webhook, &ctx);
+    let mut reply = (shared.reviewer)(&body, webhook, &ctx);
+    if let (Some(pending), Some(checker)) = (reply.access.take(), &shared.access) {
+        reply = check_access(checker, reply, *pending, &body, deadline).await;
+    }
     record(&shared.metrics, webhook, &reply, start);
     let content_type = if reply.status == StatusCode::OK {
         "application/json"
@@ -146,6 +154,35 @@ pub async fn handle(
     rsp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(rsp)
+}
+
+/// The asynchronous access stage: the writer's rights, reviewed by the API server, keep the
+/// admitted reply or turn it into a denial; any failure to check refuses (fail closed).
+async fn check_access(
+    checker: &AccessChecker,
+    reply: admission::Reply,
+    pending: admission::PendingAccess,
+    body: &[u8],
+    deadline: Instant,
+) -> admission::Reply {
+    let result = match UserInfo::from_review(body) {
+        Ok(user) => checker
+            .check(&pending.plan, &user, deadline)
+            .await
+            .map(|errs| (user, errs)),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((_, errs)) if errs.is_empty() => reply,
+        Ok((user, errs)) => {
+            info!(user = %user.username, causes = errs.len(), "Writer lacks rights the object asks for");
+            pending.denied(reply.summary, &errs)
+        }
+        Err(e) => {
+            warn!(error = %e, "Access check failed; refusing the object");
+            pending.unchecked(reply.summary, &e.to_string())
+        }
+    }
 }
 
 /// Method, content type and declared length, checked before any body byte is read.

@@ -173,3 +173,23 @@ annotations:
   {{- toYaml . | nindent 2 }}
 {{- end -}}
 {{- end -}}
+
+{{/* A CEL list of strings, ['a', 'b'], from a list (entries hold no quote: the schema says so). */}}
+{{- define "kds-webhook.celList" -}}
+{{- $quoted := list -}}
+{{- range . -}}
+{{- $quoted = append $quoted (printf "'%s'" .) -}}
+{{- end -}}
+[{{ join ", " $quoted }}]
+{{- end -}}
+
+{{/*
+The drift guard's exempt writers, as CEL: the controller's ServiceAccount
+(<fullname>-controller in the release namespace), the garbage collector, the namespace
+controller, and members of driftGuard.breakGlassGroups. The same text as
+`kds-webhook manifests` (src/install/access.rs).
+*/}}
+{{- define "kds-webhook.driftGuardExempt" -}}
+{{- $users := list (printf "system:serviceaccount:%s:%s-controller" .Release.Namespace (include "kds-webhook.fullname" .)) "system:serviceaccount:kube-system:generic-garbage-collector" "system:serviceaccount:kube-system:namespace-controller" -}}
+request.userInfo.username in {{ include "kds-webhook.celList" $users }} || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in {{ include "kds-webhook.celList" .Values.driftGuard.breakGlassGroups }}))
+{{- end -}}
