@@ -208,6 +208,47 @@ async fn shutdown_stops_leading_then_releases_the_lease() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn follower_takes_over_only_after_the_lease_expires_by_its_own_clock() {
+    let (mut me, mut handle) = start(ME);
+    // Held by another replica whose renewTime (by its clock) is an hour old: irrelevant.
+    let mut held = recording(31)["response"]["body"].clone();
+    held["spec"]["holderIdentity"] = Value::from(OTHER);
+    held["spec"]["renewTime"] = Value::from("2026-12-01T07:23:05.123456Z");
+    let first_seen = Instant::now();
+    let taken = loop {
+        let (method, path, body, send) = next(&mut handle).await;
+        assert_eq!(path, LEASE);
+        if method == Method::GET {
+            assert!(!*me.leading.borrow());
+            respond(send, 200, &held);
+            continue;
+        }
+        assert_eq!(method, Method::PUT);
+        break (body, send);
+    };
+    let (body, send) = taken;
+    assert_eq!(
+        Instant::now() - first_seen,
+        Duration::from_secs(16),
+        "first attempt after 15 s"
+    );
+    assert_eq!(
+        body["metadata"]["resourceVersion"], "559",
+        "conditional on the read version"
+    );
+    assert_eq!(body["spec"]["holderIdentity"], ME);
+    assert_eq!(body["spec"]["leaseTransitions"], 1, "a change of holder");
+    assert_eq!(body["spec"]["acquireTime"], body["spec"]["renewTime"]);
+    assert_micro_times(&body);
+    let mut answer = held.clone();
+    answer["spec"] = body["spec"].clone();
+    answer["metadata"]["resourceVersion"] = Value::from("560");
+    respond(send, 200, &answer);
+    until(&mut me.leading, true).await;
+    me.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
 async fn shutdown_while_following_writes_nothing() {
     let (me, mut handle) = start(ME);
     let (method, _, _, send) = next(&mut handle).await;

@@ -106,6 +106,10 @@ impl LeaderElector {
     /// Runs until `shutdown` is cancelled. Publishes `true` on `leading` while this replica holds the
     /// Lease and `false` the moment it stops (renewal failed past the deadline, lease taken, shutdown).
     /// On shutdown while leading, releases the Lease before returning.
+    ///
+    /// Never fails: API errors are retried every `retry_period` and logged. The release on
+    /// shutdown is bounded by `renew_deadline`; if it cannot be written, the Lease simply
+    /// expires for the others after `lease_duration`.
     pub async fn run(self, leading: watch::Sender<bool>, shutdown: CancellationToken) {
         if self.settings.renew_deadline >= self.settings.lease_duration {
             warn!(lease = %self.lease_ref(), "The renew deadline is not shorter than the lease duration: a cut-off leader may still lead when another takes over");

@@ -70,6 +70,9 @@ pub async fn next(
         .expect("the elector sends a request");
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    // Like every recorded Lease call ([30]–[32]): no fieldManager, no dryRun, no query at all.
+    let query = request.uri().query().unwrap_or_default();
+    assert_eq!(query, "", "{method} {path} carries no query");
     let bytes = request
         .into_body()
         .collect_bytes()
