@@ -106,21 +106,22 @@ impl LeaderElector {
     /// Runs until `shutdown` is cancelled. Publishes `true` on `leading` while this replica holds the
     /// Lease and `false` the moment it stops (renewal failed past the deadline, lease taken, shutdown).
     /// On shutdown while leading, releases the Lease before returning.
+    ///
+    /// Never fails: API errors are retried every `retry_period` and logged. The release on
+    /// shutdown is bounded by `renew_deadline`; if it cannot be written, the Lease simply
+    /// expires for the others after `lease_duration`.
     pub async fn run(self, leading: watch::Sender<bool>, shutdown: CancellationToken) {
+        if self.settings.renew_deadline >= self.settings.lease_duration {
+            warn!(lease = %self.lease_ref(), "The renew deadline is not shorter than the lease duration: a cut-off leader may still lead when another takes over");
+        }
         let mut state = State::default();
         publish(&leading, false);
         while !shutdown.is_cancelled() {
             let now = Instant::now();
-            if let Some(renewed) = state.renewed_at
-                && now >= renewed + self.settings.renew_deadline
-            {
-                self.step_down(
-                    &mut state,
-                    &leading,
-                    "renewal failed for the renew deadline",
-                );
-            }
-            let deadline = state.renewed_at.unwrap_or(now) + self.settings.renew_deadline;
+            self.check_deadline(&mut state, &leading, now);
+            let deadline = self
+                .renewal_deadline(&state)
+                .unwrap_or(now + self.settings.renew_deadline);
             let attempt = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
@@ -131,12 +132,10 @@ impl LeaderElector {
                 Ok(Err(error)) => self.failed(&mut state, &error.to_string()),
                 Err(_elapsed) => self.failed(&mut state, "the API server did not answer in time"),
             }
-            let next = match state.renewed_at {
-                Some(renewed) => {
-                    (now + self.settings.retry_period).min(renewed + self.settings.renew_deadline)
-                }
-                None => now + self.settings.retry_period,
-            };
+            // Still leading here means the deadline is ahead, so the wait below is never zero.
+            self.check_deadline(&mut state, &leading, Instant::now());
+            let next = now + self.settings.retry_period;
+            let next = self.renewal_deadline(&state).map_or(next, |d| next.min(d));
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
@@ -253,6 +252,19 @@ impl LeaderElector {
                     debug!(lease = %self.lease_ref(), why, "Lost the race for the Lease");
                 }
             }
+        }
+    }
+
+    /// While leading: the moment by which the next renewal must succeed.
+    fn renewal_deadline(&self, state: &State) -> Option<Instant> {
+        state.renewed_at.map(|t| t + self.settings.renew_deadline)
+    }
+
+    /// Steps down once a leader has gone `renew_deadline` without a successful renewal, which
+    /// is before any other replica can see its lease expire (`renew_deadline < lease_duration`).
+    fn check_deadline(&self, state: &mut State, leading: &watch::Sender<bool>, now: Instant) {
+        if self.renewal_deadline(state).is_some_and(|d| now >= d) {
+            self.step_down(state, leading, "renewal failed for the renew deadline");
         }
     }
 
