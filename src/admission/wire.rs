@@ -83,7 +83,7 @@ impl<'a> ReviewIn<'a> {
     /// objects take the fast or the slow decode separately.
     ///
     /// The body is checked for UTF-8 once, up front, and then read as a `str`: serde_json's
-    /// byte reader would validate every string again as it copies it (a sixth of a large
+    /// byte reader would validate every string again as it copies it (an eighth of a large
     /// review's instructions). A body that is not UTF-8 takes the plain read, which reports it.
     pub fn read_typed(body: &'a [u8], webhook: Webhook) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
