@@ -1,26 +1,36 @@
 #!/usr/bin/env python3
-"""Load benchmark: kds-webhook `serve` against a floor server on the same TLS + HTTP stack.
+"""Load benchmark: kds-webhook `serve` interleaved with two baselines in one run.
 
-The floor (`examples/floor_server.rs`) uses kds-webhook's own listener, TLS and HTTP code but
-answers every request with a fixed AdmissionReview, so the ratio between the two is what the
-admission path itself (decode, default, validate, policy, diff, encode) costs on top of the
-transport it rides on.
+The baselines are the servers in `../shared/bench-peers/` (beside the checkout):
 
-Each server runs pinned to core 0 (`taskset -c 0`) and h2load to core 1. For every body size,
-protocol and concurrency the script reports requests/s, p50/p99 latency (from h2load's
-per-request log), server CPU time per request (utime+stime from /proc/<pid>/stat) and peak
-memory (VmHWM), and the kds/floor ratios.
+- `floor`: hyper 1 + rustls + tokio answering every POST with a fixed AdmissionReview, i.e.
+  what TLS and HTTP alone cost on this machine;
+- `minimal`: `minimal-webhook`, what a user writes first (kube's AdmissionReview types, a
+  one-label JSON patch, no validation, the default allocator).
 
-    python3 benches/load.py                 # build release binaries, run, print a table
-    python3 benches/load.py --markdown out.md --requests 20000
-    python3 benches/load.py --write-fixtures  # regenerate benches/fixtures/review-*.json
+Optionally (`--servers ...,kds-floor`) also `examples/floor_server`: kds-webhook's own server
+stack (limits, metrics, the log line) with a fixed answer, to split server cost from review
+cost.
 
-Needs h2load (Debian: nghttp2-client) and taskset. Traffic goes to 127.0.0.1 only; every run
-is bounded by a request count and a timeout.
+All servers run at the same time on their own loopback ports, pinned to core 0 (`taskset -c 0`);
+h2load runs pinned to core 1. For every row of the matrix (body x protocol x requests in
+flight) each server is driven in turn, so a passing disturbance of the shared machine hits all
+of them alike, and the whole matrix is repeated `--passes` times. Every run alternates
+`/mutate` and `/validate` (h2load cycles through its URIs), as the API server calls both for
+every apply. Per row the script prints requests/s, p50/p99 latency (from h2load's per-request
+log), server CPU time per request (utime+stime from /proc/<pid>/stat), the CPU ratios
+kds/minimal and kds/floor, and the p99 ratio kds/floor; at the end each server's peak RSS
+(VmHWM) over the whole run.
+
+    python3 benches/load.py                         # build everything, 2 passes, print tables
+    python3 benches/load.py --no-build --passes 2 --markdown out.md
+    python3 benches/load.py --write-fixtures        # regenerate benches/fixtures/review-*.json
+
+Needs h2load (Debian: nghttp2-client), taskset and curl. Traffic goes to 127.0.0.1 only; every
+run is bounded by a request count and a timeout.
 """
 
 import argparse
-import base64
 import copy
 import json
 import os
@@ -29,7 +39,6 @@ import shutil
 import signal
 import socket
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +46,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEERS_SRC = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench-peers"))
+PEERS_BIN = os.path.join(ROOT, "target", "bench-peers", "release")
 SEED_SPEC = {
     "namespace": {"value": "logging"},
     "create_namespace": True,
@@ -126,7 +137,10 @@ def run(cmd, **kw):
 def build(args):
     if args.no_build:
         return
-    run(["cargo", "build", "--release", "--locked", "--bin", "kds-webhook", "--example", "floor_server"], cwd=ROOT)
+    targets = ["--bin", "kds-webhook"] + (["--example", "floor_server"] if "kds-floor" in args.servers else [])
+    run(["cargo", "build", "--release", "--locked"] + targets, cwd=ROOT)
+    run(["cargo", "build", "--release", "--manifest-path", os.path.join(args.peers_src, "Cargo.toml")], cwd=ROOT,
+        env={**os.environ, "CARGO_TARGET_DIR": os.path.join(ROOT, "target", "bench-peers")})
 
 
 def free_port():
@@ -138,7 +152,7 @@ def free_port():
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15)
+    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15), every thread
 
 
 def peak_rss_kib(pid):
@@ -149,35 +163,59 @@ def peak_rss_kib(pid):
     return 0
 
 
-class Server:
-    """A server process pinned to core 0, ready once its TLS port answers."""
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
-    def __init__(self, kind, certs, http2, workdir):
-        self.port, self.admin = free_port(), free_port()
-        binary = os.path.join(ROOT, "target/release/kds-webhook")
-        floor = os.path.join(ROOT, "target/release/examples/floor_server")
-        common = ["--addr", f"127.0.0.1:{self.port}", "--admin-addr", f"127.0.0.1:{self.admin}",
-                  "--tls-cert", os.path.join(certs, "tls.crt"), "--tls-key", os.path.join(certs, "tls.key")]
-        if http2:
-            common.append("--http2")
-        # Both log at the default level (one info line per review), to a file: what a
+
+class Server:
+    """One server process pinned to core 0, on its own loopback port."""
+
+    def __init__(self, name, args, certs, workdir):
+        self.name, self.port = name, free_port()
+        addr = f"127.0.0.1:{self.port}"
+        if name in ("kds", "kds-floor"):
+            binary = os.path.join(ROOT, "target/release/kds-webhook") if name == "kds" \
+                else os.path.join(ROOT, "target/release/examples/floor_server")
+            cmd = ([binary, "serve"] if name == "kds" else [binary]) + [
+                "--addr", addr, "--admin-addr", f"127.0.0.1:{free_port()}",
+                "--tls-cert", os.path.join(certs, "tls.crt"), "--tls-key", os.path.join(certs, "tls.key"),
+                # ALPN offers h2 and http/1.1; h2load --h1 picks the latter.
+                "--http2"]
+        else:
+            cmd = [os.path.join(args.peers_bin, "floor" if name == "floor" else args.minimal), addr]
+        # Logs go to a file at the default level (kds: one info line per review): what a
         # deployment pays, and never a pipe that fills up and blocks the server.
-        cmd = [binary, "serve"] + common if kind == "kds" else [floor] + common
-        self.log_path = os.path.join(workdir, f"{kind}-server.log")
+        self.log_path = os.path.join(workdir, f"{name}-server.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, cwd=workdir,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 20
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def url(self, path):
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    def wait_ready(self, body):
+        """Until one /validate POST is answered with an allowed AdmissionReview."""
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        deadline, err = time.time() + 30, None
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                break
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
+                req = urllib.request.Request(self.url("/validate?timeout=10s"), data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, context=ctx, timeout=5) as r:
+                    reply = json.loads(r.read())
+                assert reply.get("kind") == "AdmissionReview", reply
+                assert reply.get("response", {}).get("allowed") is True, reply
+                return
+            except (OSError, ValueError) as e:
+                err = e
                 time.sleep(0.1)
         self.stop()
         with open(self.log_path, errors="replace") as f:
-            raise RuntimeError(f"{kind} server did not become ready: {f.read()[-2000:]}")
+            raise RuntimeError(f"{self.name} did not answer ({err}): {f.read()[-2000:]}")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -189,28 +227,14 @@ class Server:
         self.log.close()
 
 
-def check_reply(port, body, ca):
-    """One request by hand: the reply must be a well-formed allowed AdmissionReview."""
-    ctx = ssl.create_default_context(cafile=ca)
-    req = urllib.request.Request(f"https://localhost:{port}/validate?timeout=10s", data=body,
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-        reply = json.loads(r.read())
-    response = reply.get("response", {})
-    assert reply.get("kind") == "AdmissionReview", reply
-    assert response.get("allowed") is True, response
-
-
-def h2load(port, body_file, proto, concurrency, requests, log_file):
+def h2load(server, body_file, proto, concurrency, requests, log_file):
     cmd = ["taskset", "-c", "1", "h2load", "-n", str(requests), "-d", body_file,
            "-H", "content-type: application/json", "--log-file", log_file]
     if proto == "h1":
         cmd += ["--h1", "-c", str(concurrency), "-m", "1"]
-    else:
+    else:  # one multiplexed HTTP/2 connection, as the API server keeps
         cmd += ["-c", "1", "-m", str(concurrency)]
-    # The API server calls both webhooks for every apply: alternate them (h2load cycles
-    # through its URIs), so the full default + validate + diff + encode path is measured.
-    cmd += [f"https://127.0.0.1:{port}/mutate?timeout=10s", f"https://127.0.0.1:{port}/validate?timeout=10s"]
+    cmd += [server.url("/mutate?timeout=10s"), server.url("/validate?timeout=10s")]
     if os.path.exists(log_file):
         os.remove(log_file)  # h2load appends to an existing log
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600).stdout
@@ -231,42 +255,34 @@ def h2load(port, body_file, proto, concurrency, requests, log_file):
     return summary
 
 
-def measure(kind, certs, proto, body_name, body_file, body, concurrencies, args, workdir):
-    rows = []
-    server = Server(kind, certs, proto == "h2", workdir)
-    try:
-        check_reply(server.port, body, os.path.join(certs, "ca.crt"))
-        # Warm-up: allocator, TLS session state, branch predictors.
-        h2load(server.port, body_file, proto, max(concurrencies), min(2000, args.requests),
-               os.path.join(workdir, "warm.log"))
-        for c in concurrencies:
-            before = cpu_ticks(server.proc.pid)
-            s = h2load(server.port, body_file, proto, c, args.requests, os.path.join(workdir, "run.log"))
-            ticks = cpu_ticks(server.proc.pid) - before
-            s["cpu_us"] = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / args.requests
-            s.update(server=kind, proto=proto, body=body_name, conc=c)
-            if s.get("2xx") != args.requests or s.get("failed") or s.get("errored"):
-                raise RuntimeError(f"not every request succeeded: {s}")
-            rows.append(s)
-        peak = peak_rss_kib(server.proc.pid) / 1024
-        for r in rows:
-            r["peak_mib"] = peak
-    finally:
-        server.stop()
-    return rows
+def measure(server, body_file, proto, conc, requests, workdir):
+    before = cpu_ticks(server.proc.pid)
+    s = h2load(server, body_file, proto, conc, requests, os.path.join(workdir, "run.log"))
+    ticks = cpu_ticks(server.proc.pid) - before
+    s["cpu_us"] = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / requests
+    if s.get("2xx") != requests or s.get("failed") or s.get("errored"):
+        raise RuntimeError(f"{server.name}: not every request succeeded: {s}")
+    return s
 
 
-def table(rows):
-    floor = {(r["proto"], r["body"], r["conc"]): r for r in rows if r["server"] == "floor"}
-    lines = ["| body | proto | streams/conns | server | req/s | p50 ms | p99 ms | CPU µs/req | peak MiB | CPU ratio | p99 ratio |",
-             "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+PROTO_LABEL = {"h1": "HTTP/1.1", "h2": "HTTP/2 1 conn"}
+
+
+def table(rows, names):
+    head = ["body", "proto", "in flight"]
+    for n in names:
+        head += [f"{n} µs/req", f"{n} p99 ms"]
+    head += ["kds/minimal CPU", "kds/floor CPU", "kds/floor p99", "kds req/s"]
+    lines = ["| " + " | ".join(head) + " |", "| --- | --- | ---: | " + " | ".join(["---:"] * (len(head) - 3)) + " |"]
     for r in rows:
-        f = floor.get((r["proto"], r["body"], r["conc"]))
-        ratio = f"{r['cpu_us'] / f['cpu_us']:.2f}x" if f and r["server"] == "kds" else ""
-        p99r = f"{r['p99_ms'] / f['p99_ms']:.2f}x" if f and r["server"] == "kds" else ""
-        lines.append(f"| {r['body']} | {'HTTP/2, 1 conn' if r['proto'] == 'h2' else 'HTTP/1.1 keep-alive'} | {r['conc']} | "
-                     f"{r['server']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_us']:.0f} | "
-                     f"{r['peak_mib']:.1f} | {ratio} | {p99r} |")
+        cells = [r["body"], PROTO_LABEL[r["proto"]], str(r["conc"])]
+        for n in names:
+            cells += [f"{r[n]['cpu_us']:.0f}", f"{r[n]['p99_ms']:.2f}"]
+        k = r.get("kds")
+        ratio = lambda a, b, key: f"{a[key] / b[key]:.2f}x" if a and b and b[key] else ""
+        cells += [ratio(k, r.get("minimal"), "cpu_us"), ratio(k, r.get("floor"), "cpu_us"),
+                  ratio(k, r.get("floor"), "p99_ms"), f"{k['rps']:.0f}" if k else ""]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -284,10 +300,16 @@ def machine():
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--requests", type=int, default=20000, help="requests per measurement (default 20000)")
-    p.add_argument("--concurrency", default="1,16,64", help="streams (HTTP/2) or connections (HTTP/1.1)")
-    p.add_argument("--protocols", default="h1,h2")
+    p.add_argument("--concurrency", default="16,64", help="connections (HTTP/1.1) or streams (HTTP/2)")
+    p.add_argument("--protocols", default="h1,h2", help="h1: HTTP/1.1; h2: one multiplexed HTTP/2 connection")
+    p.add_argument("--bodies", default="3KB,100KB")
+    p.add_argument("--passes", type=int, default=2, help="repeats of the whole matrix (default 2)")
+    p.add_argument("--servers", default="floor,minimal,kds", help="any of floor,minimal,kds,kds-floor")
+    p.add_argument("--minimal", default="minimal-webhook", help="the minimal webhook's binary name")
+    p.add_argument("--peers-src", default=PEERS_SRC, help="bench-peers source folder")
+    p.add_argument("--peers-bin", default=PEERS_BIN, help="where the bench-peers binaries are")
     p.add_argument("--no-build", action="store_true", help="use the release binaries already built")
-    p.add_argument("--markdown", help="also write the table and machine to this file")
+    p.add_argument("--markdown", help="also write the tables and machine to this file")
     p.add_argument("--write-fixtures", action="store_true", help="write benches/fixtures/review-*.json and exit")
     args = p.parse_args()
     if args.write_fixtures:
@@ -296,28 +318,52 @@ def main():
     for tool in ("h2load", "taskset"):
         if not shutil.which(tool):
             sys.exit(f"{tool} not found (Debian: apt-get install nghttp2-client util-linux)")
+    args.servers = args.servers.split(",")
     build(args)
     concurrencies = [int(c) for c in args.concurrency.split(",")]
-    rows = []
+    all_bodies = bodies()
+    names = [n for n in ("floor", "minimal", "kds-floor", "kds") if n in args.servers]
+    out = [f"Machine: {machine()}. Servers pinned to core 0, h2load to core 1; {args.requests} requests "
+           f"per row, /mutate and /validate alternating; servers interleaved within each row."]
     with tempfile.TemporaryDirectory() as workdir:
         certs = os.path.join(workdir, "certs")
         run([os.path.join(ROOT, "target/release/kds-webhook"), "certs", "--out", certs, "--dns-name", "localhost"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for body_name, body in bodies().items():
-            body_file = os.path.join(workdir, f"review-{body_name}.json")
-            with open(body_file, "wb") as f:
-                f.write(body)
-            print(f"# {body_name} review: {len(body)} bytes", file=sys.stderr)
-            for proto in args.protocols.split(","):
-                for kind in ("floor", "kds"):
-                    rows += measure(kind, certs, proto, body_name, body_file, body, concurrencies, args, workdir)
-                    print(f"#   {proto} {kind} done", file=sys.stderr)
-    out = table(rows)
-    header = f"Machine: {machine()}. Server pinned to core 0, h2load to core 1; {args.requests} requests per row."
-    print(header + "\n\n" + out)
+        files = {}
+        for name in args.bodies.split(","):
+            files[name] = os.path.join(workdir, f"review-{name}.json")
+            with open(files[name], "wb") as f:
+                f.write(all_bodies[name])
+        servers = {n: Server(n, args, certs, workdir) for n in names}
+        try:
+            for s in servers.values():
+                s.wait_ready(all_bodies["3KB"])
+                # Warm-up: allocator, TLS session state, branch predictors.
+                for proto in args.protocols.split(","):
+                    h2load(s, files[next(iter(files))], proto, 16, min(2000, args.requests),
+                           os.path.join(workdir, "warm.log"))
+            for n in range(1, args.passes + 1):
+                rows, load0 = [], load_average()
+                for body_name, body_file in files.items():
+                    for proto in args.protocols.split(","):
+                        for c in concurrencies:
+                            row = {"body": body_name, "proto": proto, "conc": c}
+                            for name, s in servers.items():
+                                row[name] = measure(s, body_file, proto, c, args.requests, workdir)
+                            rows.append(row)
+                            print(f"# pass {n}: {body_name} {proto} {c} done", file=sys.stderr)
+                out.append(f"### Pass {n} (load average {load0} before, {load_average()} after)\n\n"
+                           + table(rows, names))
+            peaks = ", ".join(f"{n} {peak_rss_kib(s.proc.pid) / 1024:.1f} MiB" for n, s in servers.items())
+            out.append(f"Peak RSS (VmHWM) over the whole run: {peaks}.")
+        finally:
+            for s in servers.values():
+                s.stop()
+    text = "\n\n".join(out)
+    print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(header + "\n\n" + out + "\n")
+            f.write(text + "\n")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,20 @@
 //! The filter comes from `--log-level` (or `KDS_WEBHOOK_LOG_LEVEL`) in `EnvFilter` syntax. The
 //! HTTP and TLS stacks (`hyper`, `h2`, `rustls`) are held at `warn` unless the filter names
 //! them, so that `--log-level debug` shows our debug lines, not every frame.
+//!
+//! Lines are formatted on the thread that logs them but written by a background thread
+//! (tracing-appender's non-blocking writer) through a 64 KiB buffer that it flushes whenever
+//! its queue runs dry: under load many review lines share one `write`, and a slow or blocked
+//! stderr never holds up an admission answer. Should the queue ever hold 128k unwritten lines
+//! (stderr stuck), further lines are dropped rather than blocking reviews.
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal};
+
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+
+/// Bytes of log lines gathered before a `write` when lines come faster than they are written.
+const LOG_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Default filter: our crate at `info`, everything else at `warn`.
 pub const DEFAULT_LOG_LEVEL: &str = "kds_webhook=info,warn";
@@ -77,21 +88,36 @@ pub fn filter(level: &str) -> Result<EnvFilter, TelemetryError> {
     EnvFilter::try_new(&directives).map_err(|e| TelemetryError::Filter(level.to_owned(), e))
 }
 
-/// Installs the global subscriber. A second call (tests) leaves the first one in place.
-pub fn init(args: &LogArgs) -> Result<(), TelemetryError> {
+/// Keeps the background log writer running; dropping it writes out every queued line.
+#[must_use = "dropping the guard stops the log writer"]
+#[derive(Debug)]
+pub struct LogGuard {
+    _worker: WorkerGuard,
+}
+
+/// Installs the global subscriber, writing through a background thread; keep the returned
+/// guard until the process is done logging. A second call (tests) leaves the first subscriber
+/// in place.
+pub fn init(args: &LogArgs) -> Result<LogGuard, TelemetryError> {
     let filter = filter(&args.level)?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .thread_name("kds-webhook-log")
+        .finish(BufWriter::with_capacity(
+            LOG_BUFFER_BYTES,
+            std::io::stderr(),
+        ));
     // Colours only on a terminal: redirected to a file or a log collector, escape codes are
     // noise in every line.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     // Err only when a subscriber is already installed, which is fine.
     let _ = match args.format {
         LogFormat::Plain => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-    Ok(())
+    Ok(LogGuard { _worker: guard })
 }
 
 #[cfg(test)]

@@ -7,29 +7,32 @@
 //! `status`. Anything else (a decode error, unknown or duplicate fields, Planton's extra metadata,
 //! camelCase) returns `None`, and the caller takes the slow path (`Value` →
 //! `manifest::decode`), which reports errors with their precise paths and handles every
-//! spelling. Both paths yield the same object for input the fast path accepts.
+//! spelling. Both paths yield the same object for input the fast path accepts, except that the
+//! review's read ([`deserialize_for_review`]) checks `metadata.annotations` without keeping
+//! them: nothing in a review reads them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     ManagedFieldsEntry, ObjectMeta, OwnerReference, Time,
 };
-use serde::Deserialize;
+use serde::{Deserialize, de};
 use serde_json::value::RawValue;
 
 use crate::api::{
     API_VERSION, KIND, KubernetesDaemonSet, KubernetesDaemonSetSpec, KubernetesDaemonSetStatus,
 };
 
-/// The object as the fast path reads it.
+/// The object as the fast path reads it; `A` is how `metadata.annotations` is read.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Object<'a> {
+struct Object<'a, A> {
     #[serde(rename = "apiVersion", borrow)]
     api_version: &'a str,
     #[serde(borrow)]
     kind: &'a str,
-    metadata: Meta,
+    metadata: Meta<A>,
     #[serde(deserialize_with = "super::strict::deserialize")]
     spec: KubernetesDaemonSetSpec,
     #[serde(default)]
@@ -40,8 +43,8 @@ struct Object<'a> {
 /// and `manifest::decode` turns Planton's `id`/`org`/`env` into labels: both are slow-path work).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Meta {
-    annotations: Option<BTreeMap<String, String>>,
+struct Meta<A> {
+    annotations: Option<A>,
     creation_timestamp: Option<Time>,
     deletion_grace_period_seconds: Option<i64>,
     deletion_timestamp: Option<Time>,
@@ -58,10 +61,10 @@ struct Meta {
     uid: Option<String>,
 }
 
-impl From<Meta> for ObjectMeta {
-    fn from(m: Meta) -> Self {
+impl<A: Annotations> From<Meta<A>> for ObjectMeta {
+    fn from(m: Meta<A>) -> Self {
         Self {
-            annotations: m.annotations,
+            annotations: m.annotations.and_then(Annotations::into_map),
             creation_timestamp: m.creation_timestamp,
             deletion_grace_period_seconds: m.deletion_grace_period_seconds,
             deletion_timestamp: m.deletion_timestamp,
@@ -80,6 +83,68 @@ impl From<Meta> for ObjectMeta {
     }
 }
 
+/// How `metadata.annotations` is read: kept, or only checked.
+trait Annotations {
+    /// What goes into `ObjectMeta::annotations`.
+    fn into_map(self) -> Option<BTreeMap<String, String>>;
+}
+
+impl Annotations for BTreeMap<String, String> {
+    fn into_map(self) -> Option<BTreeMap<String, String>> {
+        Some(self)
+    }
+}
+
+/// `metadata.annotations` checked to be what ObjectMeta accepts (an object of strings, each
+/// key and value read exactly as a `String` would be, escapes and all), without allocating or
+/// keeping anything. No step of a review reads the annotations, and they are often the largest
+/// strings in it: kubectl keeps a copy of the whole object in one of them.
+struct UnreadAnnotations;
+
+impl Annotations for UnreadAnnotations {
+    fn into_map(self) -> Option<BTreeMap<String, String>> {
+        None
+    }
+}
+
+impl<'de> Deserialize<'de> for UnreadAnnotations {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> de::Visitor<'de> for Entries {
+            type Value = UnreadAnnotations;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                while map.next_key::<UnreadString>()?.is_some() {
+                    map.next_value::<UnreadString>()?;
+                }
+                Ok(UnreadAnnotations)
+            }
+        }
+        d.deserialize_map(Entries)
+    }
+}
+
+/// A JSON string, read (so invalid escapes fail as for a `String`) but not kept.
+struct UnreadString;
+
+impl<'de> Deserialize<'de> for UnreadString {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Str;
+        impl de::Visitor<'_> for Str {
+            type Value = UnreadString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(UnreadString)
+            }
+        }
+        d.deserialize_str(Str)
+    }
+}
+
 /// The typed object, or `None` when the slow path must decide.
 pub fn decode(raw: &RawValue) -> Option<KubernetesDaemonSet> {
     let mut de = serde_json::Deserializer::from_str(raw.get());
@@ -88,14 +153,22 @@ pub fn decode(raw: &RawValue) -> Option<KubernetesDaemonSet> {
     Some(kds)
 }
 
-/// The typed object from any deserializer (the request body's, in the single-pass read of
-/// `super::wire`); an error when the fast path does not accept it.
-pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+/// The typed object from any deserializer; an error when the fast path does not accept it.
+pub fn deserialize<'de, D: de::Deserializer<'de>>(d: D) -> Result<KubernetesDaemonSet, D::Error> {
+    typed(Object::<BTreeMap<String, String>>::deserialize(d)?)
+}
+
+/// [`deserialize`] for a review (the single-pass read of `super::wire`): the same object and
+/// the same refusals, but `metadata.annotations` only checked and left out (`None`).
+pub fn deserialize_for_review<'de, D: de::Deserializer<'de>>(
     d: D,
 ) -> Result<KubernetesDaemonSet, D::Error> {
-    let o = Object::deserialize(d)?;
+    typed(Object::<UnreadAnnotations>::deserialize(d)?)
+}
+
+fn typed<E: de::Error, A: Annotations>(o: Object<'_, A>) -> Result<KubernetesDaemonSet, E> {
     if o.api_version != API_VERSION || o.kind != KIND {
-        return Err(serde::de::Error::custom("not a KubernetesDaemonSet"));
+        return Err(de::Error::custom("not a KubernetesDaemonSet"));
     }
     Ok(KubernetesDaemonSet {
         metadata: o.metadata.into(),
@@ -152,5 +225,59 @@ mod tests {
             r#"{head}"metadata":{{"name":"a","labels":{{"x":"y"}}}},"spec":{{}},"status":null}}"#
         ));
         assert_same(&fast.expect("fast"), &slow);
+    }
+
+    fn for_review(json: &str) -> Option<KubernetesDaemonSet> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let kds = deserialize_for_review(&mut de).ok()?;
+        de.end().ok()?;
+        Some(kds)
+    }
+
+    #[test]
+    fn the_review_read_is_the_same_object_without_annotations() {
+        for text in [
+            include_str!("../../benches/fixtures/review-3KB.json"),
+            include_str!("../../benches/fixtures/review-100KB.json"),
+        ] {
+            let review: serde_json::Value = serde_json::from_str(text).expect("json");
+            let object = review["request"]["object"].to_string();
+            let raw: Box<RawValue> = serde_json::from_str(&object).expect("raw");
+            let mut full = decode(&raw).expect("fast");
+            assert!(full.metadata.annotations.take().is_some());
+            let read = for_review(&object).expect("review read");
+            assert_eq!(read.metadata, full.metadata);
+            assert_eq!(read.spec, full.spec);
+        }
+    }
+
+    #[test]
+    fn the_review_read_refuses_the_annotations_a_string_map_refuses() {
+        let head = r#"{"apiVersion":"kubernetes.project-planton.org/v1","kind":"KubernetesDaemonSet","metadata":{"name":"a","annotations":"#;
+        for (annotations, accepted) in [
+            (r#"{"a":"b","c":"say \"hi\" \u00e9"}"#, true),
+            ("null", true),
+            ("{}", true),
+            (r#"{"a":1}"#, false),
+            (r#"{"a":null}"#, false),
+            (r#"{"a":{"b":"c"}}"#, false),
+            (r#"["a"]"#, false),
+            (r#""a""#, false),
+            (r#"{"a":"\ud800"}"#, false),
+            (r#"{"\ud800":"a"}"#, false),
+        ] {
+            let json = format!(r#"{head}{annotations}}},"spec":{{}}}}"#);
+            let raw: Box<RawValue> = serde_json::from_str(&json).expect("json");
+            assert_eq!(
+                decode(&raw).is_some(),
+                accepted,
+                "full read of {annotations}"
+            );
+            assert_eq!(
+                for_review(&json).is_some(),
+                accepted,
+                "review read of {annotations}"
+            );
+        }
     }
 }

@@ -208,7 +208,9 @@ fn to_value<T: Serialize>(v: &T) -> Value {
 
 /// The patch as the API server wants it: base64 (standard alphabet, with padding) of its JSON.
 pub fn encode(patch: &json_patch::Patch) -> Result<String, serde_json::Error> {
-    let json = serde_json::to_vec(patch)?;
+    // A patch of a few operations is a few hundred bytes; sized once, not grown by doubling.
+    let mut json = Vec::with_capacity(64 + 96 * patch.0.len());
+    serde_json::to_writer(&mut json, patch)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(json))
 }
 

@@ -138,7 +138,8 @@ fn default_identity() -> String {
 
 /// Runs `controller` until SIGTERM or SIGINT.
 pub fn run(args: ControllerArgs, log: &crate::telemetry::LogArgs) -> anyhow::Result<ExitCode> {
-    crate::telemetry::init(log)?;
+    // Held until the controller has stopped, so that its last lines are written out.
+    let _log = crate::telemetry::init(log)?;
     let settings = args.settings(pod_namespace())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

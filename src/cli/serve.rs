@@ -127,7 +127,8 @@ fn duration(s: &str) -> Result<Duration, String> {
 
 /// Runs `serve` until SIGTERM or SIGINT.
 pub fn run(args: ServeArgs, log: &crate::telemetry::LogArgs) -> anyhow::Result<ExitCode> {
-    crate::telemetry::init(log)?;
+    // Held until the server has stopped, so that its last lines are written out.
+    let _log = crate::telemetry::init(log)?;
     let mut config = Config::try_from(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -105,9 +105,11 @@ pub async fn handle(
     }
     let _in_flight = InFlight::new(&shared.metrics);
     let deadline = start + budget(req.uri().query(), shared.request_timeout);
+    let declared = declared_length(&req).map_or(0, |n| n.min(shared.max_body_bytes as u64));
     let limited = Limited::new(req.into_body(), shared.max_body_bytes);
-    let body = match tokio::time::timeout_at(deadline.into(), limited.collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
+    let read = read_body(limited, usize::try_from(declared).unwrap_or(0));
+    let body = match tokio::time::timeout_at(deadline.into(), read).await {
+        Ok(Ok(body)) => body,
         Ok(Err(e)) => {
             let (status, msg) = if e.downcast_ref::<LengthLimitError>().is_some() {
                 (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")
@@ -205,15 +207,46 @@ fn precheck(req: &Request<Incoming>, max_body_bytes: usize) -> Option<(StatusCod
             ));
         }
     }
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body_bytes as u64) {
+    if declared_length(req).is_some_and(|n| n > max_body_bytes as u64) {
         return Some((StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n"));
     }
     None
+}
+
+/// The `Content-Length` the client declared, if any.
+fn declared_length(req: &Request<Incoming>) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The whole body in one buffer. A body that arrives in one frame is passed on as it is; a
+/// longer one is copied into a buffer of the declared length, each frame released as soon as
+/// it is copied, so a large body is held about once (hyper's frames are slices of its read
+/// buffer, which collecting them all and then joining would keep alive next to the copy).
+/// Errors are the body's own (`LengthLimitError` past the limit).
+async fn read_body(
+    mut body: Limited<Incoming>,
+    declared: usize,
+) -> Result<Bytes, Box<dyn std::error::Error + Send + Sync>> {
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue; // trailers carry nothing a review reads
+        };
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            None => joined.extend_from_slice(&data),
+            Some(head) => {
+                joined.reserve_exact(declared.max(head.len() + data.len()));
+                joined.extend_from_slice(&head);
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
 }
 
 /// Counts and logs one answered review.
