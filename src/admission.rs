@@ -519,6 +519,19 @@ fn validate(
         if errs.is_empty() {
             warnings.extend(crate::rollout::update_warning(old, &checked.defaulted));
         }
+        // An UPDATE that leaves the spec as it was (labels, annotations, finalizers: the
+        // controller's own writes among them) changes nothing these rules judge. Refusing it
+        // would not make the stored object valid, only keep its finalizer from being added or
+        // removed, so a deleted object would never go. It is admitted, the problems warned.
+        if !errs.is_empty() && old.spec == checked.defaulted.spec {
+            let first = errs
+                .iter()
+                .next()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            warnings.insert(0, format!("spec unchanged but invalid: {first}"));
+            errs = FieldErrors::new();
+        }
     }
     let mut j = if errs.is_empty() {
         Judgement::allow(Verdict::Allowed)

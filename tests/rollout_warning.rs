@@ -70,3 +70,33 @@ fn a_companion_only_update_says_no_pod_restarts() {
         "{ws:?}"
     );
 }
+
+/// A stored object that is now invalid (admitted while the webhook was down, or refused by a
+/// policy changed since) must still take metadata-only updates, or its finalizer could never
+/// be removed and a delete would hang; a spec change is still refused.
+#[test]
+fn a_metadata_only_update_of_an_invalid_object_is_admitted_with_a_warning() {
+    let mut body: Value = serde_json::from_str(UPDATE).expect("fixture");
+    let bad = json!(70000);
+    body["request"]["object"]["spec"]["container"]["app"]["ports"][0]["container_port"] =
+        bad.clone();
+    body["request"]["oldObject"] = body["request"]["object"].clone();
+    body["request"]["object"]["metadata"]["finalizers"] = json!([]);
+    let ws = warnings(&body, Webhook::Validate);
+    assert!(
+        ws[0].starts_with("spec unchanged but invalid: spec.container.app.ports[0].container_port"),
+        "{ws:?}"
+    );
+
+    body["request"]["object"]["spec"]["container"]["app"]["image"]["tag"] = json!("v2");
+    let reply = admission::review(
+        &serde_json::to_vec(&body).expect("json"),
+        Webhook::Validate,
+        &Context::default(),
+    );
+    let v: Value = serde_json::from_slice(&reply.body).expect("review");
+    assert_eq!(
+        v["response"]["allowed"], false,
+        "a spec change is judged: {v}"
+    );
+}

@@ -37,6 +37,8 @@ const ROLLOUT_REQUEUE: Duration = Duration::from_secs(30);
 /// The first and the longest wait after a failed reconcile (doubling in between).
 const BACKOFF_MIN: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// The finalizer `kubectl delete --cascade=orphan` sets: the owner goes, its dependents stay.
+const ORPHAN_FINALIZER: &str = "orphan";
 /// An event note may hold 1 kB.
 const NOTE_LIMIT: usize = 1000;
 
@@ -84,6 +86,15 @@ impl Context {
     }
 }
 
+impl Context {
+    /// Forgets every claim and failure count: called when this replica starts leading, since
+    /// reconciles abandoned when it last lost the lease never released theirs.
+    pub fn new_term(&self) {
+        lock(&self.claims).clear();
+        lock(&self.failures).clear();
+    }
+}
+
 /// Why a reconcile failed; every variant is retried with backoff.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -103,10 +114,10 @@ pub enum Error {
 /// Reconciles one KubernetesDaemonSet (kube-runtime calls this).
 pub async fn reconcile(kds: Arc<KubernetesDaemonSet>, ctx: Arc<Context>) -> Result<Action, Error> {
     let start = Instant::now();
-    ctx.metrics.in_flight.inc();
+    let in_flight = InFlight::new(&ctx.metrics);
     let key = OwnerKey::of(&kds);
     let result = reconcile_inner(kds, &ctx, &key).await;
-    ctx.metrics.in_flight.dec();
+    drop(in_flight);
     let seconds = start.elapsed().as_secs_f64();
     match &result {
         Ok((outcome, _)) => {
@@ -120,6 +131,23 @@ pub async fn reconcile(kds: Arc<KubernetesDaemonSet>, ctx: Arc<Context>) -> Resu
         }
     }
     result.map(|(_, action)| action)
+}
+
+/// Counts a reconcile in `reconciles_in_flight` for as long as it lives, also when its future
+/// is dropped halfway (the lease was lost).
+struct InFlight<'a>(&'a ControllerMetrics);
+
+impl<'a> InFlight<'a> {
+    fn new(metrics: &'a ControllerMetrics) -> Self {
+        metrics.in_flight.inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.dec();
+    }
 }
 
 /// The wait before retrying a failed reconcile: 1 s, doubling per consecutive failure, at most
@@ -304,12 +332,18 @@ async fn apply(
 }
 
 /// Deletes every child garbage collection would not (and the rest too, which is quicker),
-/// except Namespaces, which may hold other things.
+/// except Namespaces, which may hold other things. `kubectl delete --cascade=orphan` (the
+/// `orphan` finalizer) keeps every child.
 async fn cleanup(
     kds: &KubernetesDaemonSet,
     ctx: &Context,
     key: &OwnerKey,
 ) -> Result<Action, Error> {
+    if kds.finalizers().iter().any(|f| f == ORPHAN_FINALIZER) {
+        release(ctx, key, |_| true);
+        info!(object = %key, "Deleted with --cascade=orphan: its objects are kept");
+        return Ok(Action::await_change());
+    }
     let mut entries: BTreeSet<InventoryEntry> = kds
         .status
         .as_ref()
@@ -344,6 +378,8 @@ async fn stalled_at(
     stall: Stall,
 ) -> Result<Action, Error> {
     let key = OwnerKey::of(kds);
+    // A stalled object creates nothing: its claims would only block another.
+    release(ctx, &key, |_| true);
     let was = previous.and_then(|s| status::condition(s, status::STALLED));
     let news = !was.is_some_and(|c| c.status == "True" && c.message == stall.message);
     let next = status::next(

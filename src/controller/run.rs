@@ -147,6 +147,7 @@ pub async fn run(
             r = leading.wait_for(|l| *l) => if r.is_err() { break },
         }
         metrics.leader.set(1);
+        ctx.new_term();
         info!("Leading: reconciling every KubernetesDaemonSet");
         let controller = controller(ctx.clone(), settings.concurrency, shutdown.clone());
         let lost = tokio::select! {

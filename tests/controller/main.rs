@@ -775,3 +775,31 @@ async fn events_tell_the_user_what_was_applied() {
 }
 
 mod running;
+
+#[tokio::test]
+async fn delete_with_cascade_orphan_keeps_every_child() {
+    let (client, mut server) = client();
+    let ctx = context(client, scope());
+    let mut cr = after_first(&mut server, &ctx).await;
+    let deleting = recording(21).body();
+    for key in [
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ] {
+        cr["metadata"][key] = deleting["metadata"][key].clone();
+    }
+    // `kubectl delete --cascade=orphan` adds the orphan finalizer after ours.
+    cr["metadata"]["finalizers"] = json!(["kubernetes.project-planton.org/cleanup", "orphan"]);
+    let task = start(kds(&cr), &ctx);
+    // No GET, no DELETE: straight to removing our finalizer (index 0).
+    let call = server.next().await.expect("PATCH", CR, &[]);
+    assert_eq!(call.body, recording(23).request["body"], "{}", call.body);
+    call.reply_recorded(&recording(23));
+    task.await.expect("joins").expect("reconciles");
+    assert!(
+        !ctx.metrics
+            .encode()
+            .contains("kds_controller_prunes_total{")
+    );
+}
