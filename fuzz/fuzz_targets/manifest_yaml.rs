@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(errs) => {
                 for e in errs.iter() {
-                    kds_webhook_fuzz::assert_no_rust_names(&e.to_string());
+                    kds_webhook_fuzz::assert_no_rust_names(&e.detail, data);
                 }
             }
         }

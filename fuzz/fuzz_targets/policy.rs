@@ -31,14 +31,14 @@ fuzz_target!(|data: &[u8]| {
                 let report = policy.evaluate(object(), ns);
                 assert_eq!(report.allowed(), report.denials.is_empty());
                 for w in &report.warnings {
-                    kds_webhook_fuzz::assert_no_rust_names(&w.to_string());
+                    kds_webhook_fuzz::assert_no_rust_names(&w.message, data);
                 }
             }
         }
         Err(e) => {
             let msg = e.to_string();
             assert!(!msg.is_empty());
-            kds_webhook_fuzz::assert_no_rust_names(&msg);
+            kds_webhook_fuzz::assert_no_rust_names(&msg, data);
         }
     }
 });

@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         http2: true,
     };
     if let Err(e) = tls::server_config(cert, key, &settings) {
-        kds_webhook_fuzz::assert_no_rust_names(&e.to_string());
+        kds_webhook_fuzz::assert_no_rust_names(&e.to_string(), data);
     }
     match tls::client_roots(cert) {
         Ok(roots) => {
@@ -32,13 +32,13 @@ fuzz_target!(|data: &[u8]| {
             };
             let _ = tls::server_config(cert, key, &settings);
         }
-        Err(e) => kds_webhook_fuzz::assert_no_rust_names(&e.to_string()),
+        Err(e) => kds_webhook_fuzz::assert_no_rust_names(&e.to_string(), data),
     }
     match certs::inspect(cert) {
         Ok(info) => {
             let _ = info.covers(&["kds-webhook.kds-system.svc".to_owned()]);
             let _ = info.expires_within(std::time::Duration::from_secs(86_400));
         }
-        Err(e) => kds_webhook_fuzz::assert_no_rust_names(&e.to_string()),
+        Err(e) => kds_webhook_fuzz::assert_no_rust_names(&e.to_string(), data),
     }
 });
