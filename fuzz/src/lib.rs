@@ -104,18 +104,25 @@ pub fn check_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) {
         200 => {}
         other => panic!("status {other} for a review body"),
     }
+    let out: Value = serde_json::from_slice(&reply.body).expect("a 200 is JSON");
+    assert_eq!(out["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(out["kind"], "AdmissionReview");
+    assert!(out["response"]["allowed"].is_boolean());
     // Read the way the webhook reads it: fields it skips are not checked (serde_json skips
     // strings without validating their UTF-8), so a `Value` of the whole body may not parse.
-    let probe: Probe<'_> = serde_json::from_slice(body).expect("a reviewed body has a request");
+    let probe: Probe<'_> = match serde_json::from_slice(body) {
+        Ok(probe) => probe,
+        // The webhook's single-pass reader answers a request with a key written twice (which
+        // no API server sends); serde refuses it, so there is nothing to compare with.
+        Err(e) if e.to_string().starts_with("duplicate field") => return,
+        Err(e) => panic!("a reviewed body has a request: {e}"),
+    };
     // serde_json checks a raw value's string escapes only when it is parsed: `object` may not
     // parse (the review then denies it), but a patched one must.
     let object: Option<Value> = probe
         .request
         .object
         .and_then(|raw| serde_json::from_str(raw.get()).ok());
-    let out: Value = serde_json::from_slice(&reply.body).expect("a 200 is JSON");
-    assert_eq!(out["apiVersion"], "admission.k8s.io/v1");
-    assert_eq!(out["kind"], "AdmissionReview");
     let response = &out["response"];
     let uid = probe.request.uid.as_str();
     assert_eq!(response["uid"], uid, "the reply echoes the uid");
