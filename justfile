@@ -50,6 +50,15 @@ helm-lint:
 helm-template *ARGS:
     .venv/bin/helm template kds-webhook charts/kds-webhook --namespace kds-system {{ARGS}}
 
+# Fuzz every target (or the ones named) for SECONDS each; CI runs 60 s. New corpus entries
+# stay in fuzz/.corpus/, crashes go to fuzz/artifacts/ (see the README's "Fuzzing").
+fuzz SECONDS="600" *TARGETS:
+    fuzz/run.sh {{SECONDS}} {{TARGETS}}
+
+# Soak `serve` for 10 minutes at 80% of its capacity; writes docs/soak/ (needs h2load).
+soak *ARGS:
+    python3 benches/soak.py {{ARGS}}
+
 # Everything CI runs: fmt, clippy, tests, CRD drift, chart and Kubernetes schema checks.
 ci:
     bash .ci/run

@@ -31,7 +31,7 @@ mod companions;
 mod container;
 mod daemonset;
 mod env;
-mod quantity;
+pub(crate) mod quantity;
 mod rbac;
 mod volumes;
 

@@ -31,6 +31,8 @@ pub mod crd;
 pub mod defaulting;
 pub mod engine;
 pub mod expansion;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod install;
 pub mod manifest;
 pub mod metrics;

@@ -308,7 +308,7 @@ fn decode_at<T: serde::de::DeserializeOwned>(
                 ));
                 return None;
             }
-            let msg = kubernetes_words(&e.inner().to_string());
+            let msg = without_type_names(&kubernetes_words(&e.inner().to_string()));
             errs.push(match at {
                 Some(bad) if !msg.starts_with("unknown field") => {
                     FieldError::invalid(path, bad, msg)
@@ -358,6 +358,39 @@ fn json_type_name(expected: &str) -> &str {
         e if e.starts_with("sequence") => "array",
         other => other,
     }
+}
+
+/// serde's messages name the Rust type that did not match (`expected struct
+/// StringValueOrRef`); a user knows fields and YAML shapes, not our types, so each type name
+/// is replaced by the shape it stands for.
+pub(crate) fn without_type_names(msg: &str) -> String {
+    const SHAPES: &[(&str, &str)] = &[
+        ("variant of untagged enum ", "of the allowed forms"),
+        ("expected tuple struct ", "expected a list"),
+        ("expected unit struct ", "expected null"),
+        ("expected struct ", "expected an object"),
+        ("expected enum ", "expected one of the allowed values"),
+    ];
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    'scan: while !rest.is_empty() {
+        for (phrase, shape) in SHAPES {
+            if let Some(after) = rest.strip_prefix(phrase) {
+                let name_len = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                if name_len > 0 {
+                    out.push_str(shape);
+                    rest = &after[name_len..];
+                    continue 'scan;
+                }
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// True under `spec.container.app.env.secrets`, whose values are secrets.
@@ -437,6 +470,54 @@ mod tests {
             mounts[0].host_path.as_ref().and_then(|h| h.path()),
             Some("/var/log")
         );
+    }
+
+    /// Found by the `manifest_json` and `manifest_yaml` fuzz targets: serde's message named
+    /// the Rust type (`expected struct StringValueOrRef`) where a field had the wrong shape.
+    #[test]
+    fn decode_errors_name_shapes_not_rust_types() {
+        let mut doc: Value =
+            serde_json::from_str(&load(SEED).expect("parse")[0].raw.to_string()).expect("json");
+        doc["spec"]["container"]["app"]["env"] =
+            serde_json::json!({"variables": {"LEVEL": "info"}});
+        let errs = decode(doc).expect_err("a bare string is not {value: ...}");
+        let text = errs.to_string();
+        assert!(!text.contains("StringValueOrRef"), "{text}");
+        assert!(!text.contains("struct"), "{text}");
+        assert!(text.contains("must be of type object"), "{text}");
+        assert!(
+            text.contains("spec.container.app.env.variables[LEVEL]"),
+            "{text}"
+        );
+        let errs = decode(serde_json::json!({"spec": []})).expect_err("a list is no spec");
+        let text = errs.to_string();
+        assert!(!text.contains("KubernetesDaemonSetSpec"), "{text}");
+        assert!(text.contains("expected an object"), "{text}");
+    }
+
+    #[test]
+    fn type_names_become_shapes() {
+        for (serde, want) in [
+            (
+                "invalid type: string \"a\", expected struct StringValueOrRef",
+                "invalid type: string \"a\", expected an object",
+            ),
+            (
+                "data did not match any variant of untagged enum HostPathSource",
+                "data did not match any of the allowed forms",
+            ),
+            (
+                "invalid type: map, expected enum Mode",
+                "invalid type: map, expected one of the allowed values",
+            ),
+            ("expected struct  x", "expected struct  x"),
+            (
+                "unknown field `é`, expected `value`",
+                "unknown field `é`, expected `value`",
+            ),
+        ] {
+            assert_eq!(without_type_names(serde), want);
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::validation::field::{FieldErrors, FieldPath};
 
 mod config;
 mod gates;
-mod image_ref;
+pub(crate) mod image_ref;
 pub(crate) mod pattern;
 mod scope;
 

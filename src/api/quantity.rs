@@ -99,18 +99,19 @@ impl ParsedQuantity {
         }
         let (int_part, frac_part) = match number.split_once('.') {
             Some((_, f)) if f.contains('.') => return Err(QuantityError::Numeric),
-            Some((i, f)) => (i, f),
+            // Trailing zeros of the fraction change nothing (`1.000` is `1`).
+            Some((i, f)) => (i, f.trim_end_matches('0')),
             None => (number, ""),
         };
         let digits = format!("{int_part}{frac_part}");
         let digits = digits.trim_start_matches('0');
-        if digits.len() > 30 {
-            return Err(QuantityError::TooLarge);
-        }
+        // Any mantissa that fits i128 is read: the canonical text of every value this parser
+        // accepts has up to 39 digits (`170141183460469231731687303715884105727n`), and must
+        // parse back. Only digits are left here, so the one parse error is overflow.
         let mantissa: i128 = if digits.is_empty() {
             0
         } else {
-            digits.parse().map_err(|_| QuantityError::Numeric)?
+            digits.parse().map_err(|_| QuantityError::TooLarge)?
         };
         let frac = i32::try_from(frac_part.len()).map_err(|_| QuantityError::TooLarge)?;
         let (format, nanos) = match suffix {
@@ -301,6 +302,15 @@ mod tests {
         // 1.3e-27 Ei = 1.4988n: the scaled mantissa is near i128::MAX, and the rounding up
         // must not overflow on the way (it did: a debug-build panic, a wrong 0 in release).
         assert_eq!(nanos("0.00000000000000000000000000130000000000Ei"), 2);
+        assert_eq!(
+            nanos("1.00000000000000000000000000000000000000000000000000"),
+            nanos("1")
+        );
+        assert_eq!(nanos("170141183460469231731687303715884105727n"), i128::MAX);
+        assert_eq!(
+            ParsedQuantity::parse("170141183460469231731687303715884105728n"),
+            Err(QuantityError::TooLarge)
+        );
         assert_eq!(
             ParsedQuantity::parse("1E").map(|q| q.format),
             Ok(QuantityFormat::DecimalSi)

@@ -14,7 +14,7 @@ const NANOS: u128 = 1_000_000_000;
 const MILLI_IN_NANOS: i128 = 1_000_000;
 
 /// A container resource quantity: rounded up to milli, canonical.
-pub(super) fn resource(q: &Quantity) -> K8sQuantity {
+pub(crate) fn resource(q: &Quantity) -> K8sQuantity {
     K8sQuantity(match q.parse() {
         Ok(p) => canonical(round_up_to_milli(p)),
         Err(_) => q.as_str().to_owned(),
@@ -22,7 +22,7 @@ pub(super) fn resource(q: &Quantity) -> K8sQuantity {
 }
 
 /// Any other quantity (an `emptyDir` size limit): canonical, not rounded.
-pub(super) fn plain(q: &Quantity) -> K8sQuantity {
+pub(crate) fn plain(q: &Quantity) -> K8sQuantity {
     K8sQuantity(match q.parse() {
         Ok(p) => canonical(p),
         Err(_) => q.as_str().to_owned(),
@@ -30,7 +30,7 @@ pub(super) fn plain(q: &Quantity) -> K8sQuantity {
 }
 
 /// Rounds away from zero to a whole number of millis (apimachinery's `RoundUp(-3)`).
-fn round_up_to_milli(p: ParsedQuantity) -> ParsedQuantity {
+pub(crate) fn round_up_to_milli(p: ParsedQuantity) -> ParsedQuantity {
     let rem = p.nanos % MILLI_IN_NANOS;
     let nanos = if rem == 0 {
         p.nanos
@@ -42,7 +42,7 @@ fn round_up_to_milli(p: ParsedQuantity) -> ParsedQuantity {
 }
 
 /// apimachinery's canonical text: an integer mantissa and the suffix of its format.
-pub(super) fn canonical(p: ParsedQuantity) -> String {
+pub(crate) fn canonical(p: ParsedQuantity) -> String {
     if p.nanos == 0 {
         return "0".to_owned();
     }
@@ -105,6 +105,25 @@ mod tests {
 
     fn canon(s: &str) -> String {
         canonical(ParsedQuantity::parse(s).expect(s))
+    }
+
+    /// Found by the `quantity` fuzz target: a 26-digit binary quantity printed as a 31-digit
+    /// decimal that the parser then refused as too large.
+    #[test]
+    fn canonical_text_parses_back_to_the_same_value() {
+        for input in [
+            "999999999999999999.99999995Ki",
+            "170141183460469231731687303715884105727n",
+            "-99999999999999999999999999999.9n",
+            "1.5Gi",
+            "0.1m",
+        ] {
+            let p = ParsedQuantity::parse(input).expect(input);
+            let printed = canonical(p);
+            let again = ParsedQuantity::parse(&printed).expect(&printed);
+            assert_eq!(again.nanos, p.nanos, "{input} printed as {printed}");
+            assert_eq!(canonical(again), printed, "{input}");
+        }
     }
 
     #[test]
