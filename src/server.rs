@@ -261,8 +261,7 @@ fn certificate_paths(config: &Config) -> Result<(PathBuf, PathBuf), Error> {
             let names = certs::serving_names(dns_names);
             let ensured = certs::ensure(dir, &names, false).map_err(Error::Certs)?;
             info!(
-                dir = %dir.display(),
-                action = ?ensured.action,
+                action = %ensured.action.describe(dir),
                 names = %names.join(","),
                 ca_bundle = %ensured.ca_bundle(),
                 "Development certificate ready; use ca_bundle as the webhook caBundle"
