@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::cli::serve::duration;
 use crate::controller::leader::LeaseSettings;
 use crate::controller::run::{Settings, run_until_signal};
 use crate::controller::scope::{self, Scope};
@@ -71,16 +72,6 @@ pub struct ControllerArgs {
         value_name = "GLOBS"
     )]
     pub allow_cluster_rbac: Vec<String>,
-}
-
-/// A positive duration of at most a day (`30s`, `5m`).
-fn duration(s: &str) -> Result<Duration, String> {
-    match crate::config::parse_duration(s) {
-        Some(d) if !d.is_zero() && d <= Duration::from_secs(24 * 3600) => Ok(d),
-        _ => Err(format!(
-            "{s:?} is not a duration between 1ms and 24h, such as 30s or 5m"
-        )),
-    }
 }
 
 impl ControllerArgs {

@@ -110,12 +110,13 @@ pub struct LimitArgs {
     pub header_read_timeout: Duration,
 }
 
-/// A positive Go-style duration (`10s`, `500ms`, `1m`).
 /// The longest timeout or interval accepted: a day. Longer values mean nothing for a webhook
 /// the API server gives at most 30 s, and would overflow `Instant` arithmetic.
 const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
 
-fn duration(s: &str) -> Result<Duration, String> {
+/// A positive Go-style duration (`10s`, `500ms`, `1m`) of at most a day; the value parser of
+/// every duration flag of `serve` and `controller`.
+pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     match crate::config::parse_duration(s) {
         Some(d) if !d.is_zero() && d <= MAX_DURATION => Ok(d),
         Some(d) if d > MAX_DURATION => Err(format!("{s:?} is longer than 24h")),

@@ -460,13 +460,10 @@ async fn what_the_spec_no_longer_produces_is_pruned_if_still_ours() {
     );
 }
 
-#[tokio::test]
-async fn delete_removes_what_garbage_collection_cannot_then_the_finalizer() {
-    let (client, mut server) = client();
-    let ctx = context(client, scope());
-    let mut cr = after_first(&mut server, &ctx).await;
-    // The recorded DELETE [21]: deletionTimestamp set, finalizers kept, generation 3. Only ours
-    // here (the second finalizer of that experiment is not part of this scenario).
+/// The object as the recorded DELETE [21] left it: deletionTimestamp set, finalizers kept,
+/// generation 3. Only ours here (the second finalizer of that experiment is not part of this
+/// scenario).
+fn mark_deleted(cr: &mut Value) {
     let deleting = recording(21).body();
     for key in [
         "deletionTimestamp",
@@ -475,6 +472,14 @@ async fn delete_removes_what_garbage_collection_cannot_then_the_finalizer() {
     ] {
         cr["metadata"][key] = deleting["metadata"][key].clone();
     }
+}
+
+#[tokio::test]
+async fn delete_removes_what_garbage_collection_cannot_then_the_finalizer() {
+    let (client, mut server) = client();
+    let ctx = context(client, scope());
+    let mut cr = after_first(&mut server, &ctx).await;
+    mark_deleted(&mut cr);
 
     let task = start(kds(&cr), &ctx);
     // Everything but the Namespace, in reverse apply order.
@@ -781,14 +786,7 @@ async fn delete_with_cascade_orphan_keeps_every_child() {
     let (client, mut server) = client();
     let ctx = context(client, scope());
     let mut cr = after_first(&mut server, &ctx).await;
-    let deleting = recording(21).body();
-    for key in [
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "generation",
-    ] {
-        cr["metadata"][key] = deleting["metadata"][key].clone();
-    }
+    mark_deleted(&mut cr);
     // `kubectl delete --cascade=orphan` adds the orphan finalizer after ours.
     cr["metadata"]["finalizers"] = json!(["kubernetes.project-planton.org/cleanup", "orphan"]);
     let task = start(kds(&cr), &ctx);
