@@ -117,13 +117,7 @@ pub(super) fn deployment(opts: &Options) -> Deployment {
             replicas: Some(REPLICAS),
             selector: selector(opts),
             // Surge first: capacity never drops below `replicas` during a rollout.
-            strategy: Some(DeploymentStrategy {
-                type_: Some("RollingUpdate".into()),
-                rolling_update: Some(RollingUpdateDeployment {
-                    max_surge: Some(IntOrString::Int(1)),
-                    max_unavailable: Some(IntOrString::Int(0)),
-                }),
-            }),
+            strategy: Some(surge_first()),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(opts.labels()),
@@ -306,5 +300,16 @@ fn spread(opts: &Options) -> TopologySpreadConstraint {
         // Spread each rollout's new pods on their own, not against the old ReplicaSet's.
         match_label_keys: Some(vec!["pod-template-hash".into()]),
         ..TopologySpreadConstraint::default()
+    }
+}
+
+/// A rolling update that starts a new pod before stopping an old one, for both Deployments.
+pub(crate) fn surge_first() -> DeploymentStrategy {
+    DeploymentStrategy {
+        type_: Some("RollingUpdate".into()),
+        rolling_update: Some(RollingUpdateDeployment {
+            max_surge: Some(IntOrString::Int(1)),
+            max_unavailable: Some(IntOrString::Int(0)),
+        }),
     }
 }
