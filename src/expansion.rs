@@ -93,15 +93,71 @@ fn to_json<T: serde::Serialize>(obj: &T) -> Value {
     serde_json::to_value(obj).unwrap_or(Value::Null)
 }
 
+/// The objects of an [`Expansion`] other than the DaemonSet, as [`expand`] builds them.
+///
+/// The admission access checks ask only which companions an object creates and where; the
+/// DaemonSet's pod template is the part that grows with the object (a thousand `env` entries
+/// are a thousand `EnvVar`s), and building it to throw it away was a third of a large review.
+#[derive(Debug, Clone, Default)]
+pub struct Companions {
+    /// The target namespace, when `create_namespace` is true.
+    pub namespace: Option<Namespace>,
+    /// One ConfigMap per `config_maps` entry, sorted by name.
+    pub config_maps: Vec<ConfigMap>,
+    /// The pods' ServiceAccount, when `create_service_account` is true.
+    pub service_account: Option<ServiceAccount>,
+    /// The ClusterRole for `rbac.cluster_rules`.
+    pub cluster_role: Option<ClusterRole>,
+    /// Binds the ClusterRole to the pods' ServiceAccount.
+    pub cluster_role_binding: Option<ClusterRoleBinding>,
+    /// The Role for `rbac.namespace_rules`.
+    pub role: Option<Role>,
+    /// Binds the Role to the pods' ServiceAccount.
+    pub role_binding: Option<RoleBinding>,
+    /// The Secret holding literal `env.secrets` values.
+    pub env_secret: Option<Secret>,
+}
+
 /// Expands a defaulted, valid object into its Kubernetes objects.
 ///
 /// Only a missing app container is an error: anything else that is invalid is rendered as
 /// written and left to validation, which runs first in every caller.
 pub fn expand(kds: &KubernetesDaemonSet) -> Result<Expansion, ExpandError> {
     let daemon_set = daemonset::daemon_set(kds)?;
+    let Companions {
+        namespace,
+        config_maps,
+        service_account,
+        cluster_role,
+        cluster_role_binding,
+        role,
+        role_binding,
+        env_secret,
+    } = companions(kds);
+    Ok(Expansion {
+        namespace,
+        config_maps,
+        service_account,
+        cluster_role,
+        cluster_role_binding,
+        role,
+        role_binding,
+        env_secret,
+        daemon_set,
+    })
+}
+
+/// The companions [`expand`] creates for `kds`, without building its DaemonSet; `None` when
+/// [`expand`] would fail.
+pub fn companions_of(kds: &KubernetesDaemonSet) -> Option<Companions> {
+    daemonset::app_container(kds).ok()?;
+    Some(companions(kds))
+}
+
+fn companions(kds: &KubernetesDaemonSet) -> Companions {
     let (cluster_role, cluster_role_binding) = rbac::cluster(kds).unzip();
     let (role, role_binding) = rbac::namespaced(kds).unzip();
-    Ok(Expansion {
+    Companions {
         namespace: companions::namespace(kds),
         config_maps: companions::config_maps(kds),
         service_account: companions::service_account(kds),
@@ -110,8 +166,7 @@ pub fn expand(kds: &KubernetesDaemonSet) -> Result<Expansion, ExpandError> {
         role,
         role_binding,
         env_secret: companions::env_secret(kds),
-        daemon_set,
-    })
+    }
 }
 
 /// Expands and serialises in one step: the objects of [`Expansion::objects`].

@@ -29,8 +29,9 @@ pub fn plan(kds: &KubernetesDaemonSet, own_namespace: &str) -> Plan {
         return Plan::default();
     }
     // Validation has passed, so expansion succeeds; if it did not, there is nothing the
-    // controller would create either.
-    let Ok(objects) = expansion::expand(kds) else {
+    // controller would create either. Only the companions are built: the DaemonSet goes to
+    // the target namespace under the object's own name, which needs no expansion to know.
+    let Some(objects) = expansion::companions_of(kds) else {
         return Plan::default();
     };
     let spec = FieldPath::root("spec");

@@ -11,7 +11,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{ExpandError, container, meta, volumes};
-use crate::api::{KubernetesDaemonSet, KubernetesDaemonSetUpdateStrategy};
+use crate::api::{
+    KubernetesDaemonSet, KubernetesDaemonSetContainerApp, KubernetesDaemonSetUpdateStrategy,
+};
 use crate::naming;
 
 /// `spec.revisionHistoryLimit` default (`SetDefaults_DaemonSet`).
@@ -19,14 +21,21 @@ const REVISION_HISTORY_LIMIT: i32 = 10;
 /// `terminationGracePeriodSeconds` default (`SetDefaults_PodSpec`).
 const TERMINATION_GRACE_PERIOD_SECONDS: i64 = 30;
 
-/// The DaemonSet: unique selector, full labels on the template, the app container first.
-pub(super) fn daemon_set(kds: &KubernetesDaemonSet) -> Result<DaemonSet, ExpandError> {
-    let spec = &kds.spec;
-    let app = spec
+/// The app container, without which no DaemonSet can be built.
+pub(super) fn app_container(
+    kds: &KubernetesDaemonSet,
+) -> Result<&KubernetesDaemonSetContainerApp, ExpandError> {
+    kds.spec
         .container
         .as_ref()
         .and_then(|c| c.app.as_ref())
-        .ok_or(ExpandError::MissingAppContainer)?;
+        .ok_or(ExpandError::MissingAppContainer)
+}
+
+/// The DaemonSet: unique selector, full labels on the template, the app container first.
+pub(super) fn daemon_set(kds: &KubernetesDaemonSet) -> Result<DaemonSet, ExpandError> {
+    let spec = &kds.spec;
+    let app = app_container(kds)?;
     let mounts = app.volume_mounts.as_deref().unwrap_or_default();
     let mut containers = vec![container::app(kds, app)];
     containers.extend(

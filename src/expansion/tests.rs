@@ -360,3 +360,42 @@ fn api_server_template_defaults_are_present() {
     );
     assert_eq!(p.get("enableServiceLinks"), None);
 }
+
+#[test]
+fn companions_are_the_expansion_without_its_daemon_set() {
+    let json = |v: &dyn erased::Json| v.json();
+    for (name, yaml) in crate::controller::fixtures::EXAMPLES {
+        let mut kds = crate::controller::fixtures::stored(yaml);
+        apply_defaults(&mut kds);
+        let full = expand(&kds).expect("expands");
+        let c = companions_of(&kds).expect("companions");
+        let pairs: [(&dyn erased::Json, &dyn erased::Json); 8] = [
+            (&full.namespace, &c.namespace),
+            (&full.config_maps, &c.config_maps),
+            (&full.service_account, &c.service_account),
+            (&full.cluster_role, &c.cluster_role),
+            (&full.cluster_role_binding, &c.cluster_role_binding),
+            (&full.role, &c.role),
+            (&full.role_binding, &c.role_binding),
+            (&full.env_secret, &c.env_secret),
+        ];
+        for (i, (a, b)) in pairs.into_iter().enumerate() {
+            assert_eq!(json(a), json(b), "{name}: companion {i}");
+        }
+    }
+    let mut kds = mk(json!({}));
+    kds.spec.container = None;
+    assert!(companions_of(&kds).is_none(), "as expand, no app container");
+}
+
+/// Comparing companions of different types through their JSON.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("json")
+        }
+    }
+}
