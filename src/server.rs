@@ -56,6 +56,14 @@ const H2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 const H2_MAX_PENDING_RESETS: usize = 20;
 const H2_MAX_LOCAL_ERROR_RESETS: usize = 1024;
 
+/// Largest read buffer of an HTTP/1.1 connection (hyper's default is ~400 KiB). hyper grows a
+/// connection's buffer while reads fill it and keeps it for the connection's life; a 100 KB
+/// review grows it to 128 KiB, and 64 kept-alive connections then hold 8 MiB of buffers between
+/// requests. Bodies are copied out frame by frame (`routes::read_body`), so a smaller buffer
+/// only means more, still large, reads. It also bounds a request's head, as the same 64 KiB
+/// bounds HTTP/2 headers.
+const H1_MAX_BUF_SIZE: usize = 64 * 1024;
+
 /// Why the server could not start (or stopped).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -390,6 +398,7 @@ impl Acceptor {
         base.http1()
             .timer(TokioTimer::new())
             .keep_alive(true)
+            .max_buf_size(H1_MAX_BUF_SIZE)
             .header_read_timeout(config.header_read_timeout);
         base.http2()
             .timer(TokioTimer::new())
