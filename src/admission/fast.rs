@@ -265,19 +265,57 @@ mod tests {
             (r#""a""#, false),
             (r#"{"a":"\ud800"}"#, false),
             (r#"{"\ud800":"a"}"#, false),
+            (r#"{"a":"\ud83d\ude00 \u00e9 \\u0041"}"#, true),
+            (r#"{"a":"\\ud800"}"#, true),
+            (r#"{"a":"\\\ud800"}"#, false),
+            (r#"{"a":"\ude00"}"#, false),
+            (r#"{"a":"x\ud83dy"}"#, false),
+            (r#"{"a":"\ud83d\n"}"#, false),
+            (r#"{"a":"\ud83d\u0041"}"#, false),
+            (r#"{"a":"\ud83d\ud83d"}"#, false),
+            (r#"{"a":"\ud83d"}"#, false),
+            (r#"{"a":"\ud83d\ude00\ude00"}"#, false),
+            (r#"{"a":"\x"}"#, false),
+            (r#"{"a":"\u12"}"#, false),
+            (r#"{"a":"\u12g4"}"#, false),
+            ("{\"a\":\"tab\there\"}", false),
+            (r#"{"a":"say \"hi\" \/ \b\f\n\r\t"}"#, true),
+            (r#"{"a":true}"#, false),
+            (r#"{"a":[]}"#, false),
         ] {
             let json = format!(r#"{head}{annotations}}},"spec":{{}}}}"#);
-            let raw: Box<RawValue> = serde_json::from_str(&json).expect("json");
-            assert_eq!(
-                decode(&raw).is_some(),
-                accepted,
-                "full read of {annotations}"
-            );
+            // Invalid JSON (a bad escape, a raw tab) fails before `decode` is reached.
+            let full = serde_json::from_str::<Box<RawValue>>(&json)
+                .ok()
+                .and_then(|raw| decode(&raw));
+            assert_eq!(full.is_some(), accepted, "full read of {annotations}");
             assert_eq!(
                 for_review(&json).is_some(),
                 accepted,
                 "review read of {annotations}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// The review read refuses an annotation value exactly when the full read (a
+        /// `String`) does, for strings built from escapes that pair, half-pair or look alike.
+        #[test]
+        fn the_review_read_agrees_with_the_string_read(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "é", r"\n", r"\\", r#"\""#, r"\/", r"\u0041", r"\ud83d", r"\ude00",
+                r"\uD800", r"\uDBFF", r"\uDFFF", r"\u00", "u", "d83d", r"\", "\t",
+            ]),
+            0..8,
+        )) {
+            let value = parts.concat();
+            let head = r#"{"apiVersion":"kubernetes.project-planton.org/v1","kind":"KubernetesDaemonSet","metadata":{"name":"a","annotations":{"k":""#;
+            let json = format!(r#"{head}{value}"}}}},"spec":{{}}}}"#);
+            let full = serde_json::from_str::<Box<RawValue>>(&json)
+                .ok()
+                .and_then(|raw| decode(&raw))
+                .is_some();
+            proptest::prop_assert_eq!(for_review(&json).is_some(), full, "{}", value);
         }
     }
 }
