@@ -45,6 +45,7 @@ fn run(body: &[u8], webhook: Webhook, n: u64) {
 }
 
 fn main() {
+    kds_webhook::allocator::configure();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [b, w, n] => {

@@ -70,8 +70,19 @@ fn fixed(_body: &[u8], _webhook: Webhook, _ctx: &Context<'_>) -> Reply {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The allocator's settings before the runtime starts its threads, as in the binary.
+    kds_webhook::allocator::configure();
+    match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(serve()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = Args::parse();
     let mut config = Config::new(TlsSource::Files {

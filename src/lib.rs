@@ -15,13 +15,15 @@
 //!                             needs (pure) and the client that sends them (IO)
 //! crd, yaml, install          generated artifacts: the CRD, YAML output, install manifests
 //! admission                   AdmissionReview in → AdmissionReview out (no sockets)
-//! certs, server, metrics,     TLS, HTTP, admin port, telemetry
-//! telemetry, config
+//! certs, server, metrics,     TLS, HTTP, admin port, telemetry, the allocator's settings
+//! telemetry, config,
+//! allocator
 //! cli                         one module per subcommand of the `kds-webhook` binary
 //! ```
 
 pub mod access;
 pub mod admission;
+pub mod allocator;
 pub mod api;
 pub mod certs;
 pub mod cli;

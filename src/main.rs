@@ -11,6 +11,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    kds_webhook::allocator::configure();
     // One process-wide rustls provider (ring), before anything builds a TLS config. Err means
     // one is already installed, which is just as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
