@@ -10,7 +10,11 @@ The baselines are the servers in `../shared/bench-peers/` (beside the checkout):
 
 Optionally (`--servers ...,kds-floor`) also `examples/floor_server`: kds-webhook's own server
 stack (limits, metrics, the log line) with a fixed answer, to split server cost from review
-cost.
+cost; and (`--before-bin PATH`) `kds-before`, another kds-webhook binary such as one built at an
+earlier commit, so that a change is measured before and after in the same interleaved run:
+
+    git worktree add ../before <commit> && (cd ../before && cargo build --release --bin kds-webhook)
+    python3 benches/load.py --before-bin ../before/target/release/kds-webhook
 
 All servers run at the same time on their own loopback ports, pinned to core 0 (`taskset -c 0`);
 h2load runs pinned to core 1. For every row of the matrix (body x protocol x requests in
@@ -174,10 +178,11 @@ class Server:
     def __init__(self, name, args, certs, workdir):
         self.name, self.port = name, free_port()
         addr = f"127.0.0.1:{self.port}"
-        if name in ("kds", "kds-floor"):
-            binary = os.path.join(ROOT, "target/release/kds-webhook") if name == "kds" \
-                else os.path.join(ROOT, "target/release/examples/floor_server")
-            cmd = ([binary, "serve"] if name == "kds" else [binary]) + [
+        if name in ("kds", "kds-before", "kds-floor"):
+            binary = {"kds": os.path.join(ROOT, "target/release/kds-webhook"),
+                      "kds-before": args.before_bin,
+                      "kds-floor": os.path.join(ROOT, "target/release/examples/floor_server")}[name]
+            cmd = ([binary] if name == "kds-floor" else [binary, "serve"]) + [
                 "--addr", addr, "--admin-addr", f"127.0.0.1:{free_port()}",
                 "--tls-cert", os.path.join(certs, "tls.crt"), "--tls-key", os.path.join(certs, "tls.key"),
                 # ALPN offers h2 and http/1.1; h2load --h1 picks the latter.
@@ -273,6 +278,8 @@ def table(rows, names):
     for n in names:
         head += [f"{n} µs/req", f"{n} p99 ms"]
     head += ["kds/minimal CPU", "kds/floor CPU", "kds/floor p99", "kds req/s"]
+    if "kds-before" in names:
+        head += ["kds/kds-before CPU"]
     lines = ["| " + " | ".join(head) + " |", "| --- | --- | ---: | " + " | ".join(["---:"] * (len(head) - 3)) + " |"]
     for r in rows:
         cells = [r["body"], PROTO_LABEL[r["proto"]], str(r["conc"])]
@@ -282,6 +289,8 @@ def table(rows, names):
         ratio = lambda a, b, key: f"{a[key] / b[key]:.2f}x" if a and b and b[key] else ""
         cells += [ratio(k, r.get("minimal"), "cpu_us"), ratio(k, r.get("floor"), "cpu_us"),
                   ratio(k, r.get("floor"), "p99_ms"), f"{k['rps']:.0f}" if k else ""]
+        if "kds-before" in names:
+            cells.append(ratio(k, r.get("kds-before"), "cpu_us"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -308,6 +317,8 @@ def main():
     p.add_argument("--minimal", default="minimal-webhook", help="the minimal webhook's binary name")
     p.add_argument("--peers-src", default=PEERS_SRC, help="bench-peers source folder")
     p.add_argument("--peers-bin", default=PEERS_BIN, help="where the bench-peers binaries are")
+    p.add_argument("--before-bin", help="another kds-webhook binary (say, built at an earlier commit), "
+                   "run as `kds-before` in the same rows: a before/after measured in one run")
     p.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     p.add_argument("--markdown", help="also write the tables and machine to this file")
     p.add_argument("--write-fixtures", action="store_true", help="write benches/fixtures/review-*.json and exit")
@@ -322,7 +333,9 @@ def main():
     build(args)
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     all_bodies = bodies()
-    names = [n for n in ("floor", "minimal", "kds-floor", "kds") if n in args.servers]
+    if args.before_bin:
+        args.servers.append("kds-before")
+    names = [n for n in ("floor", "minimal", "kds-floor", "kds-before", "kds") if n in args.servers]
     out = [f"Machine: {machine()}. Servers pinned to core 0, h2load to core 1; {args.requests} requests "
            f"per row, /mutate and /validate alternating; servers interleaved within each row."]
     with tempfile.TemporaryDirectory() as workdir:

@@ -103,16 +103,18 @@ impl ParsedQuantity {
             Some((i, f)) => (i, f.trim_end_matches('0')),
             None => (number, ""),
         };
-        let digits = format!("{int_part}{frac_part}");
-        let digits = digits.trim_start_matches('0');
-        // Any mantissa that fits i128 is read: the canonical text of every value this parser
-        // accepts has up to 39 digits (`170141183460469231731687303715884105727n`), and must
-        // parse back. Only digits are left here, so the one parse error is overflow.
-        let mantissa: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| QuantityError::TooLarge)?
-        };
+        // The integer and fraction digits read as one number, without joining them into a
+        // string first (six quantities in a typical review). Any mantissa that fits i128 is
+        // read: the canonical text of every value this parser accepts has up to 39 digits
+        // (`170141183460469231731687303715884105727n`), and must parse back. Only digits are
+        // left here, so the one error is overflow.
+        let mut mantissa: i128 = 0;
+        for b in int_part.bytes().chain(frac_part.bytes()) {
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .ok_or(QuantityError::TooLarge)?;
+        }
         let frac = i32::try_from(frac_part.len()).map_err(|_| QuantityError::TooLarge)?;
         let (format, nanos) = match suffix {
             "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
@@ -307,6 +309,9 @@ mod tests {
             nanos("1")
         );
         assert_eq!(nanos("170141183460469231731687303715884105727n"), i128::MAX);
+        // Leading zeros, as many as the mantissa has room for and more, change nothing.
+        assert_eq!(nanos(&format!("{}1.5", "0".repeat(60))), nanos("1.5"));
+        assert_eq!(nanos("0000.0000"), 0);
         assert_eq!(
             ParsedQuantity::parse("170141183460469231731687303715884105728n"),
             Err(QuantityError::TooLarge)
