@@ -61,7 +61,7 @@ impl Capture {
 }
 
 /// Runs `emit` under a subscriber made of `layer` and returns what it wrote.
-fn run<L>(layer: impl FnOnce(Capture) -> L, emit: fn()) -> String
+fn run<L>(layer: impl FnOnce(Capture) -> L, emit: impl FnOnce()) -> String
 where
     L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static,
 {
@@ -369,5 +369,20 @@ fn timestamps_match_tracing_subscribers_clock() {
         let mut ours = String::new();
         write_timestamp(&mut ours, read_stamp(line)).unwrap();
         assert_eq!(ours, stamp);
+    }
+}
+
+proptest::proptest! {
+    /// Any text, as a string, a `Display` and a `Debug` value and as the message, is written
+    /// as tracing-subscriber writes it, in both formats.
+    #[test]
+    fn any_text_matches(text in "\\PC*|[\\x00-\\x20\\x7f-\\u{a0}\"\\\\é]{0,12}") {
+        let emit = || info!(text = text.as_str(), shown = %text, debugged = ?text, "{}", text);
+        let plain = run(|w| tfmt::layer().with_ansi(false).event_format(tfmt::format().with_timer(FixedTimer)).with_writer(w), emit);
+        let fast = run(|w| tfmt::layer().with_ansi(false).event_format(PlainLine::with_clock(FixedClock, FixedTimer)).with_writer(w), emit);
+        proptest::prop_assert_eq!(fast, plain);
+        let json = run(|w| tfmt::layer().json().flatten_event(true).with_timer(FixedTimer).with_writer(w), emit);
+        let fast = run(|w| tfmt::layer().json().event_format(JsonLine::with_clock(FixedClock, FixedTimer)).with_writer(w), emit);
+        proptest::prop_assert_eq!(fast, json);
     }
 }

@@ -108,9 +108,9 @@ impl Fields<'_, '_> {
     fn write(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
         if self.result.is_ok() {
             self.result = (|| {
-                self.out.write_char(',')?;
-                write_str(self.out, field.name())?;
-                self.out.write_char(':')?;
+                self.out.write_str(",\"")?;
+                Escaper(self.out).write_str(field.name())?;
+                self.out.write_str("\":")?;
                 value(self.out)
             })();
         }
@@ -150,32 +150,40 @@ impl Visit for Fields<'_, '_> {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.write(field, |out| {
-            out.write_char('"')?;
+            out.write_str("\"")?;
             write!(Escaper(out), "{value:?}")?;
-            out.write_char('"')
+            out.write_str("\"")
         });
     }
 }
 
 /// A JSON string: `s` in quotes, escaped.
 fn write_str(out: &mut Writer<'_>, s: &str) -> fmt::Result {
-    out.write_char('"')?;
+    out.write_str("\"")?;
     Escaper(out).write_str(s)?;
-    out.write_char('"')
+    out.write_str("\"")
 }
 
 /// Escapes text for the inside of a JSON string as serde_json does: `"`, `\` and the C0
 /// controls (the short forms `\b \t \n \f \r`, `\u00xx` for the rest); everything else,
-/// DEL and non-ASCII included, is copied as it is, in runs.
+/// DEL and non-ASCII included, is copied as it is, in runs between the bytes to escape.
 struct Escaper<'w, 'a>(&'w mut Writer<'a>);
+
+/// The bytes a JSON string must escape.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
 
 impl fmt::Write for Escaper<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let bytes = s.as_bytes();
-        let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let short = match b {
+        let mut rest = s;
+        while let Some(i) = rest.bytes().position(needs_escape) {
+            // `i` is at an ASCII byte, so both slices end on character boundaries.
+            self.0.write_str(&rest[..i])?;
+            let b = rest.as_bytes()[i];
+            let mut unicode = *b"\\u0000";
+            let escaped = match b {
                 b'"' => "\\\"",
                 b'\\' => "\\\\",
                 b'\x08' => "\\b",
@@ -183,20 +191,15 @@ impl fmt::Write for Escaper<'_, '_> {
                 b'\n' => "\\n",
                 b'\x0c' => "\\f",
                 b'\r' => "\\r",
-                0..0x20 => "",
-                _ => continue,
+                _ => {
+                    unicode[4] = HEX[usize::from(b >> 4)];
+                    unicode[5] = HEX[usize::from(b & 0xf)];
+                    std::str::from_utf8(&unicode).map_err(|_| fmt::Error)?
+                }
             };
-            // `i` is at an ASCII byte, so both slices end on character boundaries.
-            self.0.write_str(&s[run..i])?;
-            if short.is_empty() {
-                self.0.write_str("\\u00")?;
-                self.0.write_char(char::from(HEX[usize::from(b >> 4)]))?;
-                self.0.write_char(char::from(HEX[usize::from(b & 0xf)]))?;
-            } else {
-                self.0.write_str(short)?;
-            }
-            run = i + 1;
+            self.0.write_str(escaped)?;
+            rest = &rest[i + 1..];
         }
-        self.0.write_str(&s[run..])
+        self.0.write_str(rest)
     }
 }

@@ -72,7 +72,7 @@ where
         }
         let meta = event.metadata();
         write_timestamp(&mut writer, self.clock.now())?;
-        writer.write_char(' ')?;
+        writer.write_str(" ")?;
         writer.write_str(level(meta.level()))?;
         writer.write_str(meta.target())?;
         writer.write_str(": ")?;
@@ -84,7 +84,7 @@ where
         };
         event.record(&mut fields);
         fields.result?;
-        writer.write_char('\n')
+        writer.write_str("\n")
     }
 }
 
@@ -113,7 +113,7 @@ impl Fields<'_, '_> {
         if self.first {
             self.first = false;
         } else {
-            self.out.write_char(' ')?;
+            self.out.write_str(" ")?;
         }
         let name = field.name();
         if name == "message" {
@@ -121,7 +121,7 @@ impl Fields<'_, '_> {
         }
         self.out
             .write_str(name.strip_prefix("r#").unwrap_or(name))?;
-        self.out.write_char('=')
+        self.out.write_str("=")
     }
 
     fn write(&mut self, field: &Field, value: impl FnOnce(&mut Self) -> fmt::Result) {
@@ -160,9 +160,9 @@ impl Visit for Fields<'_, '_> {
                 .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
             {
                 // `Debug` of a string with nothing to escape: the string in quotes.
-                f.out.write_char('"')?;
+                f.out.write_str("\"")?;
                 f.out.write_str(value)?;
-                f.out.write_char('"')
+                f.out.write_str("\"")
             } else {
                 write!(f.out, "{value:?}")
             }
@@ -225,6 +225,13 @@ struct Sanitizer<'w, 'a>(&'w mut Writer<'a>);
 
 impl fmt::Write for Sanitizer<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Every character escaped is one of these bytes or starts with 0xc2 (U+0080..U+009F).
+        if !s
+            .bytes()
+            .any(|b| matches!(b, 0x1b | 0x07 | 0x08 | 0x0c | 0x7f | 0xc2))
+        {
+            return self.0.write_str(s);
+        }
         let mut run = 0;
         for (i, ch) in s.char_indices() {
             let escaped = match ch {
