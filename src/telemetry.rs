@@ -19,6 +19,7 @@
 mod clock;
 mod json;
 mod plain;
+mod scan;
 
 use std::io::{BufWriter, IsTerminal};
 

@@ -19,6 +19,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::clock::{Clock, SystemClock, write_timestamp};
+use super::scan::Escapes;
 
 /// tracing-subscriber's flattened JSON format, faster for the lines a server writes.
 #[derive(Debug)]
@@ -169,16 +170,11 @@ fn write_str(out: &mut Writer<'_>, s: &str) -> fmt::Result {
 /// DEL and non-ASCII included, is copied as it is, in runs between the bytes to escape.
 struct Escaper<'w, 'a>(&'w mut Writer<'a>);
 
-/// The bytes a JSON string must escape.
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
 impl fmt::Write for Escaper<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut rest = s;
-        while let Some(i) = rest.bytes().position(needs_escape) {
+        while let Some(i) = Escapes::Json.first(rest.as_bytes()) {
             // `i` is at an ASCII byte, so both slices end on character boundaries.
             self.0.write_str(&rest[..i])?;
             let b = rest.as_bytes()[i];

@@ -22,6 +22,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::clock::{Clock, SystemClock, write_timestamp};
+use super::scan::Escapes;
 
 /// tracing-subscriber's default plain format, faster for the lines a server writes.
 #[derive(Debug)]
@@ -155,10 +156,7 @@ impl Visit for Fields<'_, '_> {
         self.write(field, |f| {
             if field.name() == "message" {
                 f.message_str(value)
-            } else if value
-                .bytes()
-                .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-            {
+            } else if Escapes::DebugStr.first(value.as_bytes()).is_none() {
                 // `Debug` of a string with nothing to escape: the string in quotes.
                 f.out.write_str("\"")?;
                 f.out.write_str(value)?;
