@@ -10,11 +10,29 @@
 //! stderr never holds up an admission answer. Should the queue ever hold
 //! [`LOG_QUEUE_LINES`] unwritten lines (stderr stuck), further lines are dropped rather than
 //! blocking reviews.
+//!
+//! The lines themselves are formatted by [`PlainLine`] and [`JsonLine`]: the bytes of
+//! tracing-subscriber's own plain and JSON formats, written without its detours through
+//! `fmt::Debug`, `fmt::Arguments` and colour wrappers, so that the line `serve` writes per
+//! review costs little next to the review. Events they do not cover (inside a span, from the
+//! `log` crate, coloured for a terminal) are formatted by tracing-subscriber itself.
+
+mod clock;
+mod json;
+mod plain;
+mod scan;
 
 use std::io::{BufWriter, IsTerminal};
 
+use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::{FmtContext, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+pub use clock::{Clock, SystemClock, write_timestamp};
+pub use json::JsonLine;
+pub use plain::PlainLine;
 
 /// Bytes of log lines gathered before a `write` when lines come faster than they are written.
 const LOG_BUFFER_BYTES: usize = 64 * 1024;
@@ -122,10 +140,31 @@ pub fn init(args: &LogArgs) -> Result<LogGuard, TelemetryError> {
         .with_writer(writer);
     // Err only when a subscriber is already installed, which is fine.
     let _ = match args.format {
-        LogFormat::Plain => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Plain => builder.event_format(PlainLine::new()).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .event_format(JsonLine::new())
+            .try_init(),
     };
     Ok(LogGuard { _worker: guard })
+}
+
+/// Whether an event is one the fast formats write themselves: outside every span (span
+/// names and fields come from tracing-subscriber's span storage) and not a `log` record
+/// (whose `log.*` fields tracing-subscriber turns into the line's target and location).
+fn is_simple<S, N>(ctx: &FmtContext<'_, S, N>, event: &Event<'_>) -> bool
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    event.parent().is_none()
+        && ctx.lookup_current().is_none()
+        && !event
+            .metadata()
+            .fields()
+            .iter()
+            .any(|f| f.name().starts_with("log."))
 }
 
 #[cfg(test)]
