@@ -45,11 +45,11 @@ fn lit(v: &str) -> StringValueOrRef {
     }
 }
 
-fn reference(name: Option<&str>) -> ValueFromRef {
-    ValueFromRef {
+fn reference(name: Option<&str>) -> Box<ValueFromRef> {
+    Box::new(ValueFromRef {
         name: name.map(Into::into),
         ..Default::default()
-    }
+    })
 }
 
 fn secret_ref(ns: Option<&str>, name: Option<&str>, key: Option<&str>) -> KubernetesSensitiveValue {
