@@ -3,8 +3,7 @@
 //! every kind of failure; the answer cache.
 #![allow(clippy::unwrap_used)]
 
-#[path = "access/mock.rs"]
-mod mock;
+use crate::mock;
 
 use std::time::{Duration, Instant};
 

@@ -3,9 +3,8 @@
 //! and keeps the synchronous path for everything else.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
-#[path = "access/mock.rs"]
-mod mock;
+use crate::common;
+use crate::mock;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,10 +3,7 @@
 //! Every process is started here and killed by its own handle; each wait is bounded.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-#[path = "access/loopback.rs"]
-mod loopback;
-#[path = "access/mock.rs"]
-mod mock;
+use crate::loopback;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! the same through the real HTTPS listener, including every refusal code.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! per-gate decision metrics on the admin port.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::{H1, fixture_json};
 use http::StatusCode;

@@ -1,6 +1,6 @@
 //! `kds-webhook diff -f NEW --against OLD [--nodes N]` through the binary.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{example_text, run_in, tree};
 

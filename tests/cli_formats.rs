@@ -2,7 +2,7 @@
 //! JSON shape the README documents, JUnit that an XML parser reads with consistent counts,
 //! GitHub annotations on the offending line, and the same bytes on every run.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{invalid_manifest, manifest, run_in, tree};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Every input, every time: files, directories, `-R`, globs, `-`; an unreadable path is
 //! reported and the rest still checked; no documents at all is an error, as in `kubectl`.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{invalid_manifest, manifest, run, run_in, run_stdin, tree};
 

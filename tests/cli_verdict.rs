@@ -3,7 +3,7 @@
 //! types, repeated keys and YAML errors are named without Rust; everything the CLI accepts,
 //! and everything `default` makes of it, passes the CRD's structural schema.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{example_text, repo, run, run_in, run_stdin, tree};
 use kds_webhook::manifest::{parse_documents, schema};

@@ -2,7 +2,7 @@
 //! can carry, `manifests --policy` loads the file with `serve`'s loader, environment
 //! variables reach `serve` only, streams are consistent, every help names the exit codes.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{BIN, invalid_manifest, repo, run, run_in, tree};
 

@@ -4,7 +4,7 @@
 //! The goldens are the contract for what each example deploys; review them by eye when they
 //! change. Regenerate them with:
 //!
-//!     UPDATE_GOLDEN=1 cargo test --test expansion
+//!     UPDATE_GOLDEN=1 cargo test --test integration expansion::
 //!
 //! Comparison is semantic (both sides parsed to JSON), so formatting does not matter.
 
@@ -67,7 +67,7 @@ fn check_or_update(path: &Path, actual: &Value, write: impl Fn(&Value) -> String
     }
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}; run UPDATE_GOLDEN=1 cargo test --test expansion",
+            "{}: {e}; run UPDATE_GOLDEN=1 cargo test --test integration expansion::",
             path.display()
         )
     });

@@ -2,7 +2,7 @@
 //! DATA frames) and must reach the review byte for byte, over HTTP/1.1 and HTTP/2.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::{Client, H1, H2_AND_H1};
 use http::StatusCode;

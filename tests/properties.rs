@@ -5,7 +5,7 @@
 //! every review).
 //!
 //! Case counts are kept moderate for CI's two cores; raise them locally with
-//! `PROPTEST_CASES=2000 cargo test --test properties`.
+//! `PROPTEST_CASES=2000 cargo test --test integration properties::`.
 
 use kds_webhook::api::{API_VERSION, KIND, KubernetesDaemonSet};
 use kds_webhook::{defaulting, engine, expansion, manifest, validation};

@@ -3,7 +3,7 @@
 //! SIGTERM.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

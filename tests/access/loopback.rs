@@ -2,7 +2,7 @@
 //! the recorded shape, for tests that go through kube's real client stack: a kubeconfig, a
 //! connection, HTTP/1.1.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! (`tower_test::mock::pair` + `kube::Client::new`), answering in the recorded shape: 201, the
 //! spec echoed, `status: {allowed, reason}` (`reason` only when allowed).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

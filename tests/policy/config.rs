@@ -2,7 +2,7 @@
 
 use kds_webhook::policy::{Policy, PolicyError};
 
-use crate::common::*;
+use super::common::*;
 
 #[test]
 fn accepts_empty_sections() {

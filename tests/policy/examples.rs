@@ -6,7 +6,7 @@ use kds_webhook::api::{
 };
 use kds_webhook::policy::{Mode, Policy, PolicyReport};
 
-use crate::common::*;
+use super::common::*;
 
 const MULTI_TENANT: &str = include_str!("../../examples/policies/multi-tenant.yaml");
 const SINGLE_TEAM: &str = include_str!("../../examples/policies/single-team.yaml");

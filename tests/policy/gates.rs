@@ -1,7 +1,7 @@
 //! Every gate in every mode, both ways: `enforce` denies at the exact field with the gate in
 //! the detail, `warn` warns (compactly) and admits, `off` does nothing.
 
-use crate::common::*;
+use super::common::*;
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -2,7 +2,7 @@
 
 use kds_webhook::policy::{Decision, GATES, Mode, Policy, ScopeMatch};
 
-use crate::common::*;
+use super::common::*;
 
 const PRIVILEGED: &str =
     "container:\n  app:\n    security_context: {privileged: true, run_as_non_root: true}\n";
