@@ -49,22 +49,8 @@ pub enum ExpandError {
 /// Every object a `KubernetesDaemonSet` expands to, typed.
 #[derive(Debug, Clone, Default)]
 pub struct Expansion {
-    /// The target namespace, when `create_namespace` is true.
-    pub namespace: Option<Namespace>,
-    /// One ConfigMap per `config_maps` entry, sorted by name.
-    pub config_maps: Vec<ConfigMap>,
-    /// The pods' ServiceAccount, when `create_service_account` is true.
-    pub service_account: Option<ServiceAccount>,
-    /// The ClusterRole for `rbac.cluster_rules`.
-    pub cluster_role: Option<ClusterRole>,
-    /// Binds the ClusterRole to the pods' ServiceAccount.
-    pub cluster_role_binding: Option<ClusterRoleBinding>,
-    /// The Role for `rbac.namespace_rules`.
-    pub role: Option<Role>,
-    /// Binds the Role to the pods' ServiceAccount.
-    pub role_binding: Option<RoleBinding>,
-    /// The Secret holding literal `env.secrets` values.
-    pub env_secret: Option<Secret>,
+    /// Everything but the DaemonSet.
+    pub companions: Companions,
     /// The DaemonSet itself.
     pub daemon_set: DaemonSet,
 }
@@ -73,15 +59,16 @@ impl Expansion {
     /// Every object as JSON with `apiVersion` and `kind`, in apply order: the Namespace first,
     /// the DaemonSet last, so that `kubectl apply` never creates a reference before its target.
     pub fn objects(&self) -> Vec<Value> {
+        let c = &self.companions;
         let mut out = Vec::new();
-        out.extend(self.namespace.iter().map(to_json));
-        out.extend(self.config_maps.iter().map(to_json));
-        out.extend(self.service_account.iter().map(to_json));
-        out.extend(self.cluster_role.iter().map(to_json));
-        out.extend(self.cluster_role_binding.iter().map(to_json));
-        out.extend(self.role.iter().map(to_json));
-        out.extend(self.role_binding.iter().map(to_json));
-        out.extend(self.env_secret.iter().map(to_json));
+        out.extend(c.namespace.iter().map(to_json));
+        out.extend(c.config_maps.iter().map(to_json));
+        out.extend(c.service_account.iter().map(to_json));
+        out.extend(c.cluster_role.iter().map(to_json));
+        out.extend(c.cluster_role_binding.iter().map(to_json));
+        out.extend(c.role.iter().map(to_json));
+        out.extend(c.role_binding.iter().map(to_json));
+        out.extend(c.env_secret.iter().map(to_json));
         out.push(to_json(&self.daemon_set));
         out
     }
@@ -93,12 +80,13 @@ fn to_json<T: serde::Serialize>(obj: &T) -> Value {
     serde_json::to_value(obj).unwrap_or(Value::Null)
 }
 
-/// The objects of an [`Expansion`] other than the DaemonSet, as [`expand`] builds them.
+/// The objects of an [`Expansion`] other than the DaemonSet, as [`expand`] builds them; on
+/// their own from [`companions_of`].
 ///
 /// The admission access checks ask only which companions an object creates and where; the
 /// DaemonSet's pod template is the part that grows with the object (a thousand `env` entries
 /// are a thousand `EnvVar`s), and building it to throw it away was a third of a large review.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Companions {
     /// The target namespace, when `create_namespace` is true.
     pub namespace: Option<Namespace>,
@@ -124,25 +112,8 @@ pub struct Companions {
 /// written and left to validation, which runs first in every caller.
 pub fn expand(kds: &KubernetesDaemonSet) -> Result<Expansion, ExpandError> {
     let daemon_set = daemonset::daemon_set(kds)?;
-    let Companions {
-        namespace,
-        config_maps,
-        service_account,
-        cluster_role,
-        cluster_role_binding,
-        role,
-        role_binding,
-        env_secret,
-    } = companions(kds);
     Ok(Expansion {
-        namespace,
-        config_maps,
-        service_account,
-        cluster_role,
-        cluster_role_binding,
-        role,
-        role_binding,
-        env_secret,
+        companions: companions(kds),
         daemon_set,
     })
 }

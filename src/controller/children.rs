@@ -217,31 +217,32 @@ pub fn desired(kds: &KubernetesDaemonSet, expansion: &Expansion) -> Vec<Child> {
             out.push(child);
         }
     };
-    if let Some(ns) = &expansion.namespace {
+    let companions = &expansion.companions;
+    if let Some(ns) = &companions.namespace {
         push(ChildKind::Namespace, owner.mark(ns.clone()));
     }
-    if let Some(sa) = &expansion.service_account {
+    if let Some(sa) = &companions.service_account {
         push(ChildKind::ServiceAccount, owner.mark(sa.clone()));
     }
-    if let Some(secret) = &expansion.env_secret {
+    if let Some(secret) = &companions.env_secret {
         push(
             ChildKind::Secret,
             owner.mark(with_base64_data(secret.clone())),
         );
     }
-    for cm in &expansion.config_maps {
+    for cm in &companions.config_maps {
         push(ChildKind::ConfigMap, owner.mark(cm.clone()));
     }
-    if let Some(role) = &expansion.role {
+    if let Some(role) = &companions.role {
         push(ChildKind::Role, owner.mark(role.clone()));
     }
-    if let Some(binding) = &expansion.role_binding {
+    if let Some(binding) = &companions.role_binding {
         push(ChildKind::RoleBinding, owner.mark(binding.clone()));
     }
-    if let Some(role) = &expansion.cluster_role {
+    if let Some(role) = &companions.cluster_role {
         push(ChildKind::ClusterRole, owner.mark(role.clone()));
     }
-    if let Some(binding) = &expansion.cluster_role_binding {
+    if let Some(binding) = &companions.cluster_role_binding {
         push(ChildKind::ClusterRoleBinding, owner.mark(binding.clone()));
     }
     push(

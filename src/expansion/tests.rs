@@ -130,12 +130,14 @@ fn rbac_binds_the_pods_service_account_and_needs_one() {
     let rules =
         json!({"cluster_rules": [{"api_groups": [""], "resources": ["pods"], "verbs": ["list"]}]});
     let none = expand(&mk(json!({"rbac": rules}))).expect("expands");
-    assert!(none.cluster_role.is_none() && none.cluster_role_binding.is_none());
+    assert!(
+        none.companions.cluster_role.is_none() && none.companions.cluster_role_binding.is_none()
+    );
     let named = expand(&mk(
         json!({"rbac": rules, "service_account_name": "existing"}),
     ))
     .expect("expands");
-    let binding = serde_json::to_value(named.cluster_role_binding).expect("json");
+    let binding = serde_json::to_value(named.companions.cluster_role_binding).expect("json");
     assert_eq!(
         binding["subjects"],
         json!([{"kind": "ServiceAccount", "name": "existing", "namespace": "ops"}])
@@ -254,11 +256,11 @@ fn env_secret_holds_only_literal_values() {
         "A": {"value": "a"}, "B": {"secret_ref": {"name": "x", "key": "y"}},
     }}}}})))
     .expect("expands");
-    let s = serde_json::to_value(e.env_secret).expect("json");
+    let s = serde_json::to_value(e.companions.env_secret).expect("json");
     assert_eq!(s["type"], "Opaque");
     assert_eq!(s["stringData"], json!({"A": "a"}));
     let e = expand(&mk(json!({}))).expect("expands");
-    assert!(e.env_secret.is_none());
+    assert!(e.companions.env_secret.is_none());
 }
 
 #[test]
@@ -363,39 +365,14 @@ fn api_server_template_defaults_are_present() {
 
 #[test]
 fn companions_are_the_expansion_without_its_daemon_set() {
-    let json = |v: &dyn erased::Json| v.json();
     for (name, yaml) in crate::controller::fixtures::EXAMPLES {
         let mut kds = crate::controller::fixtures::stored(yaml);
         apply_defaults(&mut kds);
         let full = expand(&kds).expect("expands");
-        let c = companions_of(&kds).expect("companions");
-        let pairs: [(&dyn erased::Json, &dyn erased::Json); 8] = [
-            (&full.namespace, &c.namespace),
-            (&full.config_maps, &c.config_maps),
-            (&full.service_account, &c.service_account),
-            (&full.cluster_role, &c.cluster_role),
-            (&full.cluster_role_binding, &c.cluster_role_binding),
-            (&full.role, &c.role),
-            (&full.role_binding, &c.role_binding),
-            (&full.env_secret, &c.env_secret),
-        ];
-        for (i, (a, b)) in pairs.into_iter().enumerate() {
-            assert_eq!(json(a), json(b), "{name}: companion {i}");
-        }
+        let companions = companions_of(&kds).expect("companions");
+        assert_eq!(full.companions, companions, "{name}");
     }
     let mut kds = mk(json!({}));
     kds.spec.container = None;
     assert!(companions_of(&kds).is_none(), "as expand, no app container");
-}
-
-/// Comparing companions of different types through their JSON.
-mod erased {
-    pub trait Json {
-        fn json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> serde_json::Value {
-            serde_json::to_value(self).expect("json")
-        }
-    }
 }

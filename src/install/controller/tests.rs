@@ -359,14 +359,17 @@ fn every_kind_the_expansion_produces_can_be_applied_watched_and_pruned() {
     // until it is listed, and then fails below until the ClusterRole covers it.
     let expansion = crate::expansion::Expansion::default();
     let crate::expansion::Expansion {
-        namespace,
-        config_maps,
-        service_account,
-        cluster_role,
-        cluster_role_binding,
-        role,
-        role_binding,
-        env_secret,
+        companions:
+            crate::expansion::Companions {
+                namespace,
+                config_maps,
+                service_account,
+                cluster_role,
+                cluster_role_binding,
+                role,
+                role_binding,
+                env_secret,
+            },
         daemon_set,
     } = &expansion;
     let kinds = [
