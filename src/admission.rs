@@ -48,6 +48,7 @@ use crate::api::{GROUP, KIND, KubernetesDaemonSet};
 use crate::policy::{Decision, GateWarning, Policy};
 use crate::validation::field::FieldErrors;
 use crate::{defaulting, engine, manifest, validation};
+use patch::PatchJson;
 pub use pending::PendingAccess;
 use status::Status;
 use wire::{RequestIn, ResponseOut, ReviewIn};
@@ -218,7 +219,7 @@ fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply,
     }
     let mut req = review.request;
     let judgement = judge(&mut req, webhook, ctx);
-    let patch_ops = judgement.patch.as_ref().map_or(0, |p| p.0.len());
+    let patch_ops = judgement.patch.as_ref().map_or(0, PatchJson::ops);
     if let Some(p) = &judgement.patch {
         debug!(uid = %req.uid, ops = patch_ops, "Defaulting patch");
         trace!(uid = %req.uid, patch = %redact::patch(p), "Defaulting patch");
@@ -227,12 +228,7 @@ fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply,
         uid: &req.uid,
         allowed: judgement.allowed,
         patch_type: judgement.patch.as_ref().map(|_| "JSONPatch"),
-        patch: judgement
-            .patch
-            .as_ref()
-            .map(patch::encode)
-            .transpose()
-            .map_err(Error::Encode)?,
+        patch: judgement.patch.as_ref().map(PatchJson::encode),
         status: judgement.status,
         warnings: judgement.warnings,
         audit_annotations: judgement.audit,
@@ -250,7 +246,7 @@ fn try_review(body: &[u8], webhook: Webhook, ctx: &Context<'_>) -> Result<Reply,
     // besides the patch, which is the only large part of an allowed answer.
     let capacity = REPLY_ENVELOPE_BYTES + response.patch.as_ref().map_or(0, String::len);
     let mut body = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut body, &response.into_review()).map_err(Error::Encode)?;
+    response.write_review(&mut body).map_err(Error::Encode)?;
     let summary = Summary {
         kind: format!(
             "{}/{}, Kind={}",
@@ -294,7 +290,7 @@ fn operation_label(op: &str) -> &'static str {
 struct Judgement {
     allowed: bool,
     verdict: Verdict,
-    patch: Option<json_patch::Patch>,
+    patch: Option<PatchJson>,
     status: Option<Status>,
     warnings: Vec<String>,
     audit: BTreeMap<String, String>,
@@ -469,7 +465,7 @@ fn mutate(decoded: Decoded, ctx: &Context<'_>) -> Judgement {
                     )));
                 }
             };
-            patch::spec_patch(raw_spec, defaulted)
+            patch::spec_patch(raw_spec, defaulted).and_then(|p| PatchJson::from_patch(&p))
         }
     };
     match patch {

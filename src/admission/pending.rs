@@ -70,8 +70,9 @@ impl PendingAccess {
             audit_annotations: self.audit.clone(),
             ..ResponseOut::default()
         };
-        match serde_json::to_vec(&response.into_review()) {
-            Ok(body) => Reply {
+        let mut body = Vec::with_capacity(super::REPLY_ENVELOPE_BYTES);
+        match response.write_review(&mut body) {
+            Ok(()) => Reply {
                 status: StatusCode::OK,
                 body: Bytes::from(body),
                 summary: summary.map(|s| Summary { verdict, ..s }),

@@ -19,8 +19,8 @@ pub fn object(v: &Value) -> Value {
 }
 
 /// A copy of a JSON patch with secret values redacted.
-pub fn patch(p: &json_patch::Patch) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+pub fn patch(p: &super::patch::PatchJson) -> Value {
+    let mut v = serde_json::from_slice(p.json()).unwrap_or(Value::Null);
     if let Value::Array(ops) = &mut v {
         for op in ops {
             let through_secrets = op

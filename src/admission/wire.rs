@@ -280,6 +280,63 @@ impl<'a> ResponseOut<'a> {
             response: self,
         }
     }
+
+    /// Appends the whole AdmissionReview to `out`: the bytes `serde_json::to_writer` writes
+    /// for [`Self::into_review`] (a test holds the two equal), with the fixed envelope and the
+    /// base64 patch copied as they are. serde_json would scan the ~1 KB patch for characters
+    /// to escape, byte by byte, where base64 has none: 6% of a small `/mutate` review.
+    pub fn write_review(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        out.extend_from_slice(
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"#,
+        );
+        write_json_str(out, self.uid);
+        out.extend_from_slice(if self.allowed {
+            br#","allowed":true"#
+        } else {
+            br#","allowed":false"#
+        });
+        if let Some(patch_type) = self.patch_type {
+            out.extend_from_slice(br#","patchType":"#);
+            write_json_str(out, patch_type);
+        }
+        if let Some(patch) = &self.patch {
+            out.extend_from_slice(br#","patch":"#);
+            write_json_str(out, patch);
+        }
+        if let Some(status) = &self.status {
+            out.extend_from_slice(br#","status":"#);
+            serde_json::to_writer(&mut *out, status)?;
+        }
+        if !self.warnings.is_empty() {
+            out.extend_from_slice(br#","warnings":"#);
+            serde_json::to_writer(&mut *out, &self.warnings)?;
+        }
+        if !self.audit_annotations.is_empty() {
+            out.extend_from_slice(br#","auditAnnotations":"#);
+            serde_json::to_writer(&mut *out, &self.audit_annotations)?;
+        }
+        out.extend_from_slice(b"}}");
+        Ok(())
+    }
+}
+
+/// Appends `s` as a JSON string. Text with nothing to escape (base64, our field paths, uids)
+/// is copied in one go after a vectorised check; anything else is escaped by serde_json, so
+/// the bytes are always serde_json's.
+pub(super) fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // A fold, not `all`: a loop without an early exit is one the compiler vectorises.
+    let plain = !s.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a &str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +347,58 @@ mod tests {
     const UPDATE: &[u8] = include_bytes!("../../tests/fixtures/reviews/update-seed.json");
     const CAMEL: &[u8] = include_bytes!("../../tests/fixtures/reviews/create-camel.json");
     const DELETE: &[u8] = include_bytes!("../../tests/fixtures/reviews/delete-seed.json");
+
+    #[test]
+    fn the_written_review_is_byte_for_byte_serde_json_s() {
+        let status = Status::bad_request("no \"quotes\" here\n".to_owned());
+        let responses = [
+            ResponseOut {
+                uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+                allowed: true,
+                ..ResponseOut::default()
+            },
+            ResponseOut {
+                uid: "u\"\\\u{1}é",
+                allowed: true,
+                patch_type: Some("JSONPatch"),
+                patch: Some("W3sib3AiOiJhZGQifV0=".to_owned()),
+                warnings: vec!["spec.x: \"odd\"".to_owned(), "b".to_owned()],
+                audit_annotations: BTreeMap::from([("k/a".to_owned(), "v\t".to_owned())]),
+                ..ResponseOut::default()
+            },
+            ResponseOut {
+                uid: "",
+                allowed: false,
+                status: Some(status),
+                warnings: vec!["w".to_owned()],
+                ..ResponseOut::default()
+            },
+        ];
+        for response in responses {
+            let mut written = Vec::new();
+            response.write_review(&mut written).expect("written");
+            let want = serde_json::to_vec(&response.into_review()).expect("serialised");
+            assert_eq!(String::from_utf8(written), String::from_utf8(want));
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_exactly_as_serde_json_does() {
+        for s in [
+            "",
+            "plain/path~1",
+            "q\"",
+            "b\\",
+            "nl\n",
+            "\u{1f}",
+            "\u{7f}é😀",
+            "</script>",
+        ] {
+            let mut out = Vec::new();
+            write_json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).expect("json"), "{s:?}");
+        }
+    }
 
     #[test]
     fn the_single_pass_read_decodes_our_objects_and_only_those() {
