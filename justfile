@@ -3,17 +3,20 @@
 default:
     @just --list
 
-# Format the code.
+# Format the code (and the fuzz targets, a crate of their own).
 fmt:
     cargo fmt --all
+    cargo fmt --manifest-path fuzz/Cargo.toml --all
 
 # Check formatting without changing files.
 fmt-check:
     cargo fmt --all -- --check
+    cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
 
 # Lint with clippy; warnings are errors.
 clippy:
     cargo clippy --locked --all-targets --all-features -- -D warnings
+    cargo clippy --manifest-path fuzz/Cargo.toml --locked --all-targets -- -D warnings
 
 # Run the tests (nextest when installed, then the doctests it does not run).
 test:
