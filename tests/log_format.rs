@@ -225,83 +225,35 @@ fn emit() {
     .unwrap();
 }
 
-#[test]
-fn plain_lines_match_tracing_subscribers() {
-    let expected = run(
+/// The events `emit` logs, written by tracing-subscriber's plain format and by `PlainLine`
+/// through layers alike in everything else: (theirs, ours).
+fn plain_both(ansi: bool, sanitise: bool, emit: impl Fn()) -> (String, String) {
+    let theirs = run(
         |w| {
             tfmt::layer()
-                .with_ansi(false)
+                .with_ansi(ansi)
+                .with_ansi_sanitization(sanitise)
                 .event_format(tfmt::format().with_timer(FixedTimer))
                 .with_writer(w)
         },
-        emit,
+        &emit,
     );
-    let actual = run(
+    let ours = run(
         |w| {
             tfmt::layer()
-                .with_ansi(false)
+                .with_ansi(ansi)
+                .with_ansi_sanitization(sanitise)
                 .event_format(PlainLine::with_clock(FixedClock, FixedTimer))
                 .with_writer(w)
         },
-        emit,
+        &emit,
     );
-    assert!(expected.contains("\\x1b"), "{expected}");
-    assert_same(&expected, &actual);
+    (theirs, ours)
 }
 
-#[test]
-fn plain_lines_match_without_sanitising() {
-    let expected = run(
-        |w| {
-            tfmt::layer()
-                .with_ansi(false)
-                .with_ansi_sanitization(false)
-                .event_format(tfmt::format().with_timer(FixedTimer))
-                .with_writer(w)
-        },
-        emit,
-    );
-    let actual = run(
-        |w| {
-            tfmt::layer()
-                .with_ansi(false)
-                .with_ansi_sanitization(false)
-                .event_format(PlainLine::with_clock(FixedClock, FixedTimer))
-                .with_writer(w)
-        },
-        emit,
-    );
-    assert!(expected.contains('\u{1b}'), "{expected}");
-    assert_same(&expected, &actual);
-}
-
-#[test]
-fn coloured_lines_match_tracing_subscribers() {
-    let expected = run(
-        |w| {
-            tfmt::layer()
-                .with_ansi(true)
-                .event_format(tfmt::format().with_timer(FixedTimer))
-                .with_writer(w)
-        },
-        emit,
-    );
-    let actual = run(
-        |w| {
-            tfmt::layer()
-                .with_ansi(true)
-                .event_format(PlainLine::with_clock(FixedClock, FixedTimer))
-                .with_writer(w)
-        },
-        emit,
-    );
-    assert!(expected.contains("\u{1b}[2m"), "{expected}");
-    assert_same(&expected, &actual);
-}
-
-#[test]
-fn json_lines_match_tracing_subscribers() {
-    let expected = run(
+/// The same for tracing-subscriber's flattened JSON format and `JsonLine`.
+fn json_both(emit: impl Fn()) -> (String, String) {
+    let theirs = run(
         |w| {
             tfmt::layer()
                 .json()
@@ -309,17 +261,44 @@ fn json_lines_match_tracing_subscribers() {
                 .with_timer(FixedTimer)
                 .with_writer(w)
         },
-        emit,
+        &emit,
     );
-    let actual = run(
+    let ours = run(
         |w| {
             tfmt::layer()
                 .json()
                 .event_format(JsonLine::with_clock(FixedClock, FixedTimer))
                 .with_writer(w)
         },
-        emit,
+        &emit,
     );
+    (theirs, ours)
+}
+
+#[test]
+fn plain_lines_match_tracing_subscribers() {
+    let (expected, actual) = plain_both(false, true, emit);
+    assert!(expected.contains("\\x1b"), "{expected}");
+    assert_same(&expected, &actual);
+}
+
+#[test]
+fn plain_lines_match_without_sanitising() {
+    let (expected, actual) = plain_both(false, false, emit);
+    assert!(expected.contains('\u{1b}'), "{expected}");
+    assert_same(&expected, &actual);
+}
+
+#[test]
+fn coloured_lines_match_tracing_subscribers() {
+    let (expected, actual) = plain_both(true, true, emit);
+    assert!(expected.contains("\u{1b}[2m"), "{expected}");
+    assert_same(&expected, &actual);
+}
+
+#[test]
+fn json_lines_match_tracing_subscribers() {
+    let (expected, actual) = json_both(emit);
     assert!(expected.contains("\\u001b"), "{expected}");
     assert!(expected.contains("\"spans\":["), "{expected}");
     for line in expected.lines() {
@@ -378,11 +357,9 @@ proptest::proptest! {
     #[test]
     fn any_text_matches(text in "\\PC*|[\\x00-\\x20\\x7f-\\u{a0}\"\\\\é]{0,12}") {
         let emit = || info!(text = text.as_str(), shown = %text, debugged = ?text, "{}", text);
-        let plain = run(|w| tfmt::layer().with_ansi(false).event_format(tfmt::format().with_timer(FixedTimer)).with_writer(w), emit);
-        let fast = run(|w| tfmt::layer().with_ansi(false).event_format(PlainLine::with_clock(FixedClock, FixedTimer)).with_writer(w), emit);
+        let (plain, fast) = plain_both(false, true, emit);
         proptest::prop_assert_eq!(fast, plain);
-        let json = run(|w| tfmt::layer().json().flatten_event(true).with_timer(FixedTimer).with_writer(w), emit);
-        let fast = run(|w| tfmt::layer().json().event_format(JsonLine::with_clock(FixedClock, FixedTimer)).with_writer(w), emit);
+        let (json, fast) = json_both(emit);
         proptest::prop_assert_eq!(fast, json);
     }
 }

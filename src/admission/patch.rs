@@ -62,9 +62,11 @@ impl PatchJson {
 
     /// The patch of an already built `json_patch::Patch` (the slow path's); `None` when empty.
     pub fn from_patch(patch: &json_patch::Patch) -> Option<Self> {
-        let json = serde_json::to_vec(patch).ok()?;
-        (!patch.0.is_empty()).then_some(Self {
-            json,
+        if patch.0.is_empty() {
+            return None;
+        }
+        Some(Self {
+            json: serde_json::to_vec(patch).ok()?,
             ops: patch.0.len(),
         })
     }
